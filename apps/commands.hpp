@@ -1,0 +1,13 @@
+// The subcommands of the `varsphere` program. Each adds itself to the CLI11 application; its
+// callback throws varsphere::Error (or CLI::Error) on bad input, and main() turns any error into
+// one line on stderr and a non-zero exit.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace varsphere::apps {
+
+/// `varsphere demo`: a small tour of the sphere geometry on a random configuration.
+void add_demo_command(CLI::App& app);
+
+}  // namespace varsphere::apps

@@ -1,0 +1,48 @@
+// Entry point of the `varsphere` command (DESIGN.md, "Command-line contract").
+// Exit status: 0 success, 1 a failed computation or bad data, 2 bad usage (flags).
+#include <exception>
+#include <iostream>
+#include <string>
+#include <varsphere/core/error.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"varsphere: Riemannian optimization and calculus of variations on spheres"};
+  app.set_version_flag("--version", "varsphere 0.1.0");
+  app.require_subcommand(1);
+  varsphere::apps::add_demo_command(app);
+  // CLI11 would say only "a subcommand is required": name the word it did not recognize.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      found = found || sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::cerr << "varsphere: error: '" << argv[1] << "' is not a varsphere command (commands: "
+                << known << ")\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "varsphere: error: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const varsphere::Error& e) {
+    std::cerr << "varsphere: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "varsphere: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

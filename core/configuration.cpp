@@ -1,0 +1,66 @@
+#include <varsphere/core/configuration.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <varsphere/core/error.hpp>
+
+namespace varsphere {
+
+void validate_finite(const Eigen::Ref<const Eigen::MatrixXd>& M, const std::string& what) {
+  for (Eigen::Index j = 0; j < M.cols(); ++j) {
+    for (Eigen::Index i = 0; i < M.rows(); ++i) {
+      if (!std::isfinite(M(i, j))) {
+        std::ostringstream msg;
+        msg << what << ": entry (" << i + 1 << ", " << j + 1 << ") is not finite (" << M(i, j)
+            << ")";
+        throw InvalidInput(msg.str());
+      }
+    }
+  }
+}
+
+void validate_configuration(const Eigen::Ref<const Eigen::MatrixXd>& X, double unit_tol,
+                            const std::string& what) {
+  std::ostringstream msg;
+  msg << what << ": ";
+  if (X.rows() < 2) {
+    msg << "dimension d = " << X.rows() << " but tokens must live on S^{d-1} with d >= 2";
+    throw InvalidInput(msg.str());
+  }
+  if (X.cols() < 1) {
+    msg << "no tokens (n = 0)";
+    throw InvalidInput(msg.str());
+  }
+  for (Eigen::Index i = 0; i < X.cols(); ++i) {
+    for (Eigen::Index k = 0; k < X.rows(); ++k) {
+      if (!std::isfinite(X(k, i))) {
+        msg << "token " << i + 1 << " coordinate " << k + 1 << " is not finite (" << X(k, i)
+            << ")";
+        throw InvalidInput(msg.str());
+      }
+    }
+    const double norm = X.col(i).norm();
+    if (!(std::abs(norm - 1.0) <= unit_tol)) {
+      msg.precision(17);
+      msg << "token " << i + 1 << " has norm " << norm << ", not 1 within " << unit_tol
+          << " (tokens must lie on the unit sphere)";
+      throw InvalidInput(msg.str());
+    }
+  }
+}
+
+Configuration normalize_columns(const Eigen::Ref<const Eigen::MatrixXd>& X) {
+  validate_finite(X, "normalize_columns");
+  Configuration out(X.rows(), X.cols());
+  for (Eigen::Index i = 0; i < X.cols(); ++i) {
+    const double norm = X.col(i).norm();
+    if (norm == 0.0) {
+      throw InvalidInput("normalize_columns: token " + std::to_string(i + 1) +
+                         " is the zero vector");
+    }
+    out.col(i) = X.col(i) / norm;
+  }
+  return out;
+}
+
+}  // namespace varsphere

@@ -1,0 +1,14 @@
+// varsphere — Riemannian optimization and calculus of variations on S^{d-1}, (S^{d-1})^n and their
+// tangent bundles. Umbrella header of the public API.
+#pragma once
+
+#include <varsphere/core/atomic_file.hpp>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/core/csv.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/core/random.hpp>
+#include <varsphere/core/scalar.hpp>
+#include <varsphere/manifolds/ceres_sphere_manifold.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/manifolds/sphere.hpp>
+#include <varsphere/manifolds/tangent_bundle.hpp>
