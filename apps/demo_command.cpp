@@ -41,10 +41,9 @@ void run_demo(const DemoOptions& o) {
             << "  product distance d(X0, X1)            " << product::distance(X0, X1) << "\n"
             << "  max token distance                    "
             << product::token_distances(X0, X1).maxCoeff() << "\n"
-            << "  |exp_X0(log_X0 X1) - X1|              "
-            << (product::exp(X0, L) - X1).norm() << "\n"
-            << "  | |transport(U)| - |U| |              " << std::abs(TU.norm() - U.norm())
+            << "  |exp_X0(log_X0 X1) - X1|              " << (product::exp(X0, L) - X1).norm()
             << "\n"
+            << "  | |transport(U)| - |U| |              " << std::abs(TU.norm() - U.norm()) << "\n"
             << "  d(X0, mid) - d(X1, mid)               "
             << product::distance(X0, mid) - product::distance(X1, mid) << "\n";
   if (!o.out.empty()) {

@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
       known += (known.empty() ? "" : ", ") + sub->get_name();
     }
     if (!found) {
-      std::cerr << "varsphere: error: '" << argv[1] << "' is not a varsphere command (commands: "
-                << known << ")\n";
+      std::cerr << "varsphere: error: '" << argv[1]
+                << "' is not a varsphere command (commands: " << known << ")\n";
       return 2;
     }
   }

@@ -34,8 +34,7 @@ void validate_configuration(const Eigen::Ref<const Eigen::MatrixXd>& X, double u
   for (Eigen::Index i = 0; i < X.cols(); ++i) {
     for (Eigen::Index k = 0; k < X.rows(); ++k) {
       if (!std::isfinite(X(k, i))) {
-        msg << "token " << i + 1 << " coordinate " << k + 1 << " is not finite (" << X(k, i)
-            << ")";
+        msg << "token " << i + 1 << " coordinate " << k + 1 << " is not finite (" << X(k, i) << ")";
         throw InvalidInput(msg.str());
       }
     }

@@ -41,8 +41,8 @@ void write_rows(std::ostream& out, const Eigen::Ref<const Eigen::MatrixXd>& M, b
   for (Eigen::Index r = 0; r < rows; ++r) {
     for (Eigen::Index c = 0; c < cols; ++c) {
       const double v = transpose ? M(c, r) : M(r, c);
-      const auto res = std::to_chars(buffer, buffer + sizeof buffer, v,
-                                     std::chars_format::general, 17);
+      const auto res =
+          std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::general, 17);
       if (c) out << ',';
       out.write(buffer, res.ptr - buffer);
     }
@@ -109,8 +109,8 @@ Eigen::MatrixXd read_square_matrix(const std::filesystem::path& path, Eigen::Ind
   Eigen::MatrixXd M = read_csv_matrix(path);
   if (M.rows() != d || M.cols() != d) {
     std::ostringstream msg;
-    msg << path.string() << ": expected a " << d << "x" << d << " matrix, found " << M.rows()
-        << "x" << M.cols();
+    msg << path.string() << ": expected a " << d << "x" << d << " matrix, found " << M.rows() << "x"
+        << M.cols();
     throw InvalidInput(msg.str());
   }
   validate_finite(M, path.string());

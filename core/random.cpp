@@ -5,7 +5,9 @@
 
 namespace varsphere {
 
-double Rng::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(engine_() >> 11) * 0x1.0p-53;
+}
 
 double Rng::normal() {
   // 1 - uniform() lies in (0, 1], so the logarithm is finite.

@@ -6,7 +6,9 @@
 
 namespace varsphere {
 
-inline double value_of(double x) { return x; }
+inline double value_of(double x) {
+  return x;
+}
 
 template <class T, int N>
 double value_of(const ceres::Jet<T, N>& x) {

@@ -12,7 +12,8 @@ int main() {
   const int d = 3, m = 25;
   const Eigen::VectorXd north = Eigen::VectorXd::Unit(d, d - 1);
   Eigen::MatrixXd Y(d, m);  // points scattered in a cap of radius ~0.5 around the north pole
-  for (int k = 0; k < m; ++k) Y.col(k) = sphere::exp(north, sphere::random_tangent(rng, north, 0.3));
+  for (int k = 0; k < m; ++k)
+    Y.col(k) = sphere::exp(north, sphere::random_tangent(rng, north, 0.3));
 
   Eigen::VectorXd x = Y.col(0);
   for (int it = 0; it < 50; ++it) {

@@ -20,8 +20,7 @@ CeresSphereManifold::CeresSphereManifold(int ambient_dimension) : d_(ambient_dim
   }
 }
 
-bool CeresSphereManifold::Plus(const double* x, const double* delta,
-                               double* x_plus_delta) const {
+bool CeresSphereManifold::Plus(const double* x, const double* delta, double* x_plus_delta) const {
   const ConstVec xv(x, d_);
   const Eigen::VectorXd v = sphere::tangent_basis(xv) * ConstVec(delta, d_ - 1);
   sphere::exp_into(xv, v, Vec(x_plus_delta, d_));

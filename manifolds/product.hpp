@@ -42,7 +42,7 @@ auto token(const Eigen::MatrixBase<Derived>& X, Eigen::Index i) {
 /// Token `i` of a contiguous column-major d×n buffer (e.g. a Ceres parameter block) as a Map.
 template <class T>
 Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>> token_map(const T* data, Eigen::Index d,
-                                                                 Eigen::Index i = 0) {
+                                                                Eigen::Index i = 0) {
   return Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(data + i * d, d);
 }
 

@@ -197,8 +197,7 @@ Vector<DP> inverse_retract(const Eigen::MatrixBase<DP>& p, const Eigen::MatrixBa
 
 /// Riemannian gradient of f restricted to the sphere from its Euclidean gradient: P_x ∇f.
 template <class DX, class DG>
-Vector<DX> riemannian_gradient(const Eigen::MatrixBase<DX>& x,
-                               const Eigen::MatrixBase<DG>& egrad) {
+Vector<DX> riemannian_gradient(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DG>& egrad) {
   return tangent_project(x, egrad);
 }
 
@@ -222,8 +221,8 @@ tangent_basis(const Eigen::MatrixBase<DX>& x) {
   u(0) += x(0) >= T(0) ? T(1) : T(-1);  // ‖u‖² = 2(1 + |x_1|) ≥ 2: no cancellation
   const T scale = T(2) / u.squaredNorm();
   return -scale * u * u.tail(d - 1).transpose() +
-         Eigen::Matrix<T, DX::RowsAtCompileTime, DX::RowsAtCompileTime>::Identity(d, d)
-             .rightCols(d - 1);
+         Eigen::Matrix<T, DX::RowsAtCompileTime, DX::RowsAtCompileTime>::Identity(d, d).rightCols(
+             d - 1);
 }
 
 /// Uniform random point on S^{d-1}: a standard Gaussian vector, normalized.

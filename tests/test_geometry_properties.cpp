@@ -62,7 +62,7 @@ AnglePair pair_at_angle(Rng& rng, const Eigen::MatrixXd& X, double theta) {
 
 }  // namespace
 
-#define GEOMETRY_CASES                                                                   \
+#define GEOMETRY_CASES                                                                    \
   Case<SphereGeometry, double>, Case<SphereGeometry, Jet>, Case<ProductGeometry, double>, \
       Case<ProductGeometry, Jet>
 
@@ -102,7 +102,8 @@ TEST_CASE_TEMPLATE("distance is symmetric and equals the angle", C, GEOMETRY_CAS
       CHECK(std::abs(dxy - expected) <= 1e-15 * std::sqrt(double(M.tokens())) + 1e-14 * expected);
       // d(X, exp_X(V)) = ‖V‖.
       const double dexp = value_of(M.distance(to<T>(p.X), M.exp(to<T>(p.X), to<T>(p.V))));
-      CHECK(std::abs(dexp - p.V.norm()) <= 1e-15 * std::sqrt(double(M.tokens())) + 1e-14 * expected);
+      CHECK(std::abs(dexp - p.V.norm()) <=
+            1e-15 * std::sqrt(double(M.tokens())) + 1e-14 * expected);
     }
   }
 }
@@ -128,7 +129,8 @@ TEST_CASE_TEMPLATE("parallel transport is an isometry from T_x to T_y", C, GEOME
       // Back again is the identity.
       const Eigen::MatrixXd back = values<T>(M.transport(to<T>(p.Y), to<T>(p.X), to<T>(TU)));
       CHECK((back - U).norm() <= 4 * tol * U.norm());
-      // The geodesic's own velocity is transported to its velocity at the end: Γ(log_x y) = −log_y x.
+      // The geodesic's own velocity is transported to its velocity at the end: Γ(log_x y) = −log_y
+      // x.
       if (theta < kPi - 1e-6) {
         const Eigen::MatrixXd TL = values<T>(M.transport(to<T>(p.X), to<T>(p.Y), to<T>(p.V)));
         const Eigen::MatrixXd Lyx = values<T>(M.log(to<T>(p.Y), to<T>(p.X)));

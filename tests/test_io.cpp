@@ -21,8 +21,8 @@ namespace {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("varsphere-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++));
+    path = fs::temp_directory_path() /
+           ("varsphere-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -77,30 +77,40 @@ TEST_CASE("CSV reader accepts spaces, blank lines, a leading plus and exponents"
 
 TEST_CASE("bad CSV input gives one clear typed error naming the problem") {
   TempDir dir;
-  CHECK(message_of<IoError>([&] { read_points(dir.path / "missing.csv"); })
-            .find("missing.csv': no such file") != std::string::npos);
-  CHECK(message_of<IoError>([&] { read_points(dir.path); }).find("directory") !=
-        std::string::npos);
-  CHECK(message_of<IoError>([&] { read_points(dir.write("e.csv", "\n\n")); })
-            .find("holds no numbers") != std::string::npos);
-  CHECK(message_of<IoError>([&] { read_points(dir.write("r.csv", "1,0,0\n0,1\n")); })
-            .find("r.csv:2: 2 values but earlier rows have 3 (ragged rows)") != std::string::npos);
-  CHECK(message_of<IoError>([&] { read_points(dir.write("n.csv", "1,0\n0,abc\n")); })
-            .find("n.csv:2: field 2: 'abc' is not a number") != std::string::npos);
-  CHECK(message_of<IoError>([&] { read_points(dir.write("t.csv", "1,0\n0,1x\n")); })
-            .find("'1x' is not a number") != std::string::npos);
-  CHECK(message_of<IoError>([&] { read_points(dir.write("c.csv", "1,0,\n")); })
-            .find("field 3: '' is not a number") != std::string::npos);
-  CHECK(message_of<InvalidInput>([&] { read_points(dir.write("nan.csv", "1,0\nnan,1\n")); })
-            .find("token 2 coordinate 1 is not finite") != std::string::npos);
-  CHECK(message_of<InvalidInput>([&] { read_points(dir.write("u.csv", "1,0\n0.6,0.9\n")); })
-            .find("token 2 has norm") != std::string::npos);
-  CHECK(message_of<InvalidInput>([&] { read_points(dir.write("d1.csv", "1\n1\n")); })
-            .find("d >= 2") != std::string::npos);
-  CHECK(message_of<InvalidInput>([&] { read_square_matrix(dir.write("m.csv", "1,0\n0,1\n"), 3); })
-            .find("expected a 3x3 matrix, found 2x2") != std::string::npos);
-  CHECK(message_of<InvalidInput>([&] { read_square_matrix(dir.write("mi.csv", "1,inf\n0,1\n"), 2); })
-            .find("entry (1, 2) is not finite") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          read_points(dir.path / "missing.csv");
+        }).find("missing.csv': no such file") != std::string::npos);
+  CHECK(message_of<IoError>([&] { read_points(dir.path); }).find("directory") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          read_points(dir.write("e.csv", "\n\n"));
+        }).find("holds no numbers") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          read_points(dir.write("r.csv", "1,0,0\n0,1\n"));
+        }).find("r.csv:2: 2 values but earlier rows have 3 (ragged rows)") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          read_points(dir.write("n.csv", "1,0\n0,abc\n"));
+        }).find("n.csv:2: field 2: 'abc' is not a number") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          read_points(dir.write("t.csv", "1,0\n0,1x\n"));
+        }).find("'1x' is not a number") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          read_points(dir.write("c.csv", "1,0,\n"));
+        }).find("field 3: '' is not a number") != std::string::npos);
+  CHECK(message_of<InvalidInput>([&] {
+          read_points(dir.write("nan.csv", "1,0\nnan,1\n"));
+        }).find("token 2 coordinate 1 is not finite") != std::string::npos);
+  CHECK(message_of<InvalidInput>([&] {
+          read_points(dir.write("u.csv", "1,0\n0.6,0.9\n"));
+        }).find("token 2 has norm") != std::string::npos);
+  CHECK(message_of<InvalidInput>([&] {
+          read_points(dir.write("d1.csv", "1\n1\n"));
+        }).find("d >= 2") != std::string::npos);
+  CHECK(message_of<InvalidInput>([&] {
+          read_square_matrix(dir.write("m.csv", "1,0\n0,1\n"), 3);
+        }).find("expected a 3x3 matrix, found 2x2") != std::string::npos);
+  CHECK(message_of<InvalidInput>([&] {
+          read_square_matrix(dir.write("mi.csv", "1,inf\n0,1\n"), 2);
+        }).find("entry (1, 2) is not finite") != std::string::npos);
 }
 
 TEST_CASE("validation of in-memory configurations") {
@@ -133,6 +143,7 @@ TEST_CASE("atomic writes leave the previous file intact on failure") {
   CHECK(line == "old contents");
   CHECK(dir.entries() == 1);  // the temporary file was removed
   // A target in a directory that does not exist: clear error, nothing created.
-  CHECK(message_of<IoError>([&] { write_points(dir.path / "no" / "x.csv", Eigen::MatrixXd::Identity(2, 2)); })
-            .find("does not exist") != std::string::npos);
+  CHECK(message_of<IoError>([&] {
+          write_points(dir.path / "no" / "x.csv", Eigen::MatrixXd::Identity(2, 2));
+        }).find("does not exist") != std::string::npos);
 }

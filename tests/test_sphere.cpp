@@ -86,15 +86,12 @@ TEST_CASE("Jet derivatives of exp, log, distance, transport equal central differ
 
     VectorXd xv(6);
     xv << x, v;
-    CHECK(max_jacobian_error(
-              [](const auto& p) { return sphere::exp(p.head(3), p.tail(3)).eval(); }, xv,
-              h_smooth) <=
-          tol);
+    CHECK(max_jacobian_error([](const auto& p) { return sphere::exp(p.head(3), p.tail(3)).eval(); },
+                             xv, h_smooth) <= tol);
     VectorXd xy(6);
     xy << x, y;
-    CHECK(max_jacobian_error(
-              [](const auto& p) { return sphere::log(p.head(3), p.tail(3)).eval(); }, xy,
-              h_smooth) <= tol);
+    CHECK(max_jacobian_error([](const auto& p) { return sphere::log(p.head(3), p.tail(3)).eval(); },
+                             xy, h_smooth) <= tol);
     if (theta >= 1e-3) {
       CHECK(max_jacobian_error(
                 [](const auto& p) {
@@ -170,8 +167,8 @@ TEST_CASE("tangent basis is orthonormal and spans the tangent space") {
   for (int d : {2, 3, 6, 33}) {
     for (int trial = 0; trial < 5; ++trial) {
       VectorXd x = sphere::random_point(rng, d);
-      if (trial == 0) x = VectorXd::Unit(d, 0);         // x = e1: reflection branch at x_1 > 0
-      if (trial == 1) x = -VectorXd::Unit(d, 0);        // and at x_1 < 0
+      if (trial == 0) x = VectorXd::Unit(d, 0);   // x = e1: reflection branch at x_1 > 0
+      if (trial == 1) x = -VectorXd::Unit(d, 0);  // and at x_1 < 0
       const Eigen::MatrixXd Bx = sphere::tangent_basis(x);
       CHECK(Bx.rows() == d);
       CHECK(Bx.cols() == d - 1);

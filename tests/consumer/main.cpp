@@ -1,5 +1,6 @@
 // A downstream program built against the installed varsphere: it must find the package, include
-// the umbrella header and link. It checks one geometric identity so that running it means something.
+// the umbrella header and link. It checks one geometric identity so that running it means
+// something.
 #include <varsphere/varsphere.hpp>
 
 #include <cstdio>

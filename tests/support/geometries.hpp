@@ -22,9 +22,13 @@ struct SphereGeometry {
   std::string name() const { return "S^" + std::to_string(d - 1); }
 
   template <class T>
-  Mat<T> exp(const Mat<T>& X, const Mat<T>& V) const { return sphere::exp(X.col(0), V.col(0)); }
+  Mat<T> exp(const Mat<T>& X, const Mat<T>& V) const {
+    return sphere::exp(X.col(0), V.col(0));
+  }
   template <class T>
-  Mat<T> log(const Mat<T>& X, const Mat<T>& Y) const { return sphere::log(X.col(0), Y.col(0)); }
+  Mat<T> log(const Mat<T>& X, const Mat<T>& Y) const {
+    return sphere::log(X.col(0), Y.col(0));
+  }
   template <class T>
   T distance(const Mat<T>& X, const Mat<T>& Y) const {
     return sphere::distance(X.col(0), Y.col(0));
@@ -56,17 +60,25 @@ struct ProductGeometry {
   std::string name() const { return "(S^" + std::to_string(d - 1) + ")^" + std::to_string(n); }
 
   template <class T>
-  Mat<T> exp(const Mat<T>& X, const Mat<T>& V) const { return product::exp(X, V); }
+  Mat<T> exp(const Mat<T>& X, const Mat<T>& V) const {
+    return product::exp(X, V);
+  }
   template <class T>
-  Mat<T> log(const Mat<T>& X, const Mat<T>& Y) const { return product::log(X, Y); }
+  Mat<T> log(const Mat<T>& X, const Mat<T>& Y) const {
+    return product::log(X, Y);
+  }
   template <class T>
-  T distance(const Mat<T>& X, const Mat<T>& Y) const { return product::distance(X, Y); }
+  T distance(const Mat<T>& X, const Mat<T>& Y) const {
+    return product::distance(X, Y);
+  }
   template <class T>
   Mat<T> transport(const Mat<T>& X, const Mat<T>& Y, const Mat<T>& U) const {
     return product::transport(X, Y, U);
   }
   template <class T>
-  Mat<T> retract(const Mat<T>& X, const Mat<T>& V) const { return product::retract(X, V); }
+  Mat<T> retract(const Mat<T>& X, const Mat<T>& V) const {
+    return product::retract(X, V);
+  }
   template <class T>
   Mat<T> inverse_retract(const Mat<T>& X, const Mat<T>& Y) const {
     return product::inverse_retract(X, Y);
