@@ -61,10 +61,14 @@ Eigen::MatrixXd read_csv_matrix(const std::filesystem::path& path) {
   }
   std::ifstream in(path);
   if (!in) throw IoError("cannot read '" + name + "': " + std::strerror(errno));
+  return read_csv_matrix(in, name, 0);
+}
 
+Eigen::MatrixXd read_csv_matrix(std::istream& in, const std::string& name,
+                                std::size_t lines_before) {
   std::vector<std::vector<double>> rows;
   std::string line;
-  std::size_t line_no = 0;
+  std::size_t line_no = lines_before;
   while (std::getline(in, line)) {
     ++line_no;
     if (trim(line).empty()) continue;

@@ -8,6 +8,8 @@
 
 #include <Eigen/Core>
 #include <filesystem>
+#include <istream>
+#include <string>
 #include <varsphere/core/configuration.hpp>
 
 namespace varsphere {
@@ -16,6 +18,11 @@ namespace varsphere {
 /// optional spaces. Throws IoError for a missing/unreadable/empty file, a ragged row or a field
 /// that is not a number (file:line:field named). NaN/inf are parsed (checked by the caller).
 Eigen::MatrixXd read_csv_matrix(const std::filesystem::path& path);
+
+/// The same parser on an open stream: `name` is used in messages and `lines_before` is the
+/// number of lines already consumed (e.g. a header), so reported line numbers are the file's.
+Eigen::MatrixXd read_csv_matrix(std::istream& in, const std::string& name,
+                                std::size_t lines_before = 0);
 
 /// A point set (n rows of d numbers) returned as the d×n configuration, validated with
 /// validate_configuration(·, unit_tol) so that NaN, d < 2 and non-unit rows are reported.

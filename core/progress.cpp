@@ -1,0 +1,39 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <varsphere/core/progress.hpp>
+
+namespace varsphere {
+
+ProgressReporter::ProgressReporter(std::string label, double t_begin, double t_end, bool enabled,
+                                   double delay_seconds)
+    : label_(std::move(label)),
+      t_begin_(t_begin),
+      t_end_(t_end),
+      enabled_(enabled),
+      delay_(delay_seconds),
+      start_(Clock::now()),
+      last_draw_(start_) {}
+
+ProgressReporter::~ProgressReporter() {
+  if (drawn_) std::fprintf(stderr, "\r\033[K");
+}
+
+bool ProgressReporter::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+void ProgressReporter::update(double t) {
+  if (!enabled_) return;
+  const auto now = Clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  if (elapsed < delay_ || std::chrono::duration<double>(now - last_draw_).count() < 0.2) return;
+  last_draw_ = now;
+  const double span = t_end_ - t_begin_;
+  const double fraction = span > 0 ? (t - t_begin_) / span : 1.0;
+  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0;
+  std::fprintf(stderr, "\r\033[K%s: t = %.4g / %.4g (%3.0f%%), %.0f s elapsed, ~%.0f s left",
+               label_.c_str(), t, t_end_, 100 * fraction, elapsed, eta);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+}  // namespace varsphere

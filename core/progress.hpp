@@ -1,0 +1,35 @@
+// A progress line on stderr for long runs: shown only when stderr is a terminal, not disabled
+// (--quiet), and the run has lasted more than `delay_seconds`; redrawn at most 5 times a second
+// and erased at the end, so logs and pipes never see it.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace varsphere {
+
+class ProgressReporter {
+ public:
+  ProgressReporter(std::string label, double t_begin, double t_end, bool enabled,
+                   double delay_seconds = 2.0);
+  ProgressReporter(const ProgressReporter&) = delete;
+  ProgressReporter& operator=(const ProgressReporter&) = delete;
+  ~ProgressReporter();
+
+  /// Reports that the run has reached time t.
+  void update(double t);
+
+  /// True when stderr is a terminal (the default for `enabled` unless --quiet).
+  static bool stderr_is_terminal();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::string label_;
+  double t_begin_, t_end_;
+  bool enabled_;
+  double delay_;
+  Clock::time_point start_, last_draw_;
+  bool drawn_ = false;
+};
+
+}  // namespace varsphere

@@ -1,0 +1,25 @@
+// Trajectory files (DESIGN.md, "File formats"):
+//  * `.csv`: header `t,token,x1,...,xd`, then one row per token per saved time (token from 1);
+//  * `.h5`:  datasets `t` [m] and `X` [m][n][d] (C order, readable with h5py), and the run
+//            parameters as string attributes of the root group.
+// Writes are atomic; reads validate shape, finiteness and that every frame lies on the sphere.
+#pragma once
+
+#include <filesystem>
+#include <varsphere/core/trajectory.hpp>
+
+namespace varsphere {
+
+/// Throws InvalidInput unless `path` ends in .csv or .h5 (checked before long computations).
+void check_trajectory_path(const std::filesystem::path& path);
+
+/// Writes by extension (.csv or .h5); throws InvalidInput for another extension or an empty or
+/// ragged trajectory, IoError for a failed write (the target is then untouched).
+void write_trajectory(const std::filesystem::path& path, const Trajectory& traj,
+                      const TrajectoryAttributes& attributes = {});
+
+/// Reads a .csv or .h5 trajectory; frames are validated as configurations (unit columns to
+/// `unit_tol`) and times must increase strictly.
+Trajectory read_trajectory(const std::filesystem::path& path, double unit_tol = 1e-6);
+
+}  // namespace varsphere

@@ -1,0 +1,72 @@
+// The interaction energy of self-attention and its dissipation (MATH.md §2):
+//
+//   E_β(X) = (1/(2βn²)) Σ_{i,j} exp(β⟨x_i, A x_j⟩),
+//
+// with, for β = 0, the limit of E_β − 1/(2β): E_0(X) = (1/(2n²)) Σ_{i,j} ⟨x_i, A x_j⟩.
+// For symmetric A and V = A (in particular Q = K = V = I) the USA flow is dX/dt = n·grad E
+// (product metric) and the SA flow is the gradient of E for g_X(a, b) = (1/n²) Σ_i Z_i⟨a_i, b_i⟩,
+// Z_i = Σ_k exp(β⟨x_i, A x_k⟩); along them dE/dt equals the dissipation functionals below.
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <varsphere/manifolds/product.hpp>
+
+namespace varsphere {
+
+namespace detail {
+/// exp(β S_ij) for S = XᵀAX, or S itself at β = 0 (the linear term of the limit).
+template <class T>
+Eigen::Matrix<T, -1, -1> energy_kernel(const Eigen::Matrix<T, -1, -1>& X, const Eigen::MatrixXd& A,
+                                       double beta) {
+  Eigen::Matrix<T, -1, -1> S = X.transpose() * (A.cast<T>() * X);
+  if (beta == 0.0) return S;
+  return (T(beta) * S.array()).exp().matrix();
+}
+}  // namespace detail
+
+/// E_β(X) for any scalar (double or Jet).
+template <class T>
+T attention_energy(const Eigen::Matrix<T, -1, -1>& X, const Eigen::MatrixXd& A, double beta) {
+  const double n = static_cast<double>(X.cols());
+  const T total = detail::energy_kernel(X, A, beta).sum();
+  return beta == 0.0 ? total / T(2 * n * n) : total / T(2 * beta * n * n);
+}
+
+/// Euclidean gradient ∂E/∂x_i = (1/(2n²)) Σ_j [exp(βS_ij) A x_j + exp(βS_ji) Aᵀ x_j]
+/// (at β = 0 the exponentials are replaced by 1).
+inline Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                                 double beta) {
+  const double n = static_cast<double>(X.cols());
+  const Eigen::MatrixXd S = X.transpose() * A * X;
+  const Eigen::MatrixXd K = beta == 0.0 ? Eigen::MatrixXd::Ones(S.rows(), S.cols()).eval()
+                                         : (beta * S.array()).exp().matrix().eval();
+  // Column i: Σ_j K_ij A x_j + Σ_j K_ji Aᵀ x_j.
+  return (A * X * K.transpose() + A.transpose() * X * K) / (2 * n * n);
+}
+
+/// Riemannian gradient for the product metric: P_X ∇E.
+inline Eigen::MatrixXd attention_energy_riemannian_gradient(const Eigen::MatrixXd& X,
+                                                            const Eigen::MatrixXd& A, double beta) {
+  return product::riemannian_gradient(X, attention_energy_gradient(X, A, beta));
+}
+
+/// Z_i = Σ_k exp(β⟨x_i, A x_k⟩), the softmax partition functions.
+inline Eigen::VectorXd partition_functions(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                           double beta) {
+  return (beta * (X.transpose() * A * X).array()).exp().rowwise().sum().matrix();
+}
+
+/// USA dissipation (1/n) Σ_i |ẋ_i|² — equals dE/dt along the USA flow with A = V symmetric.
+inline double usa_dissipation(const Eigen::MatrixXd& dX) {
+  return dX.squaredNorm() / static_cast<double>(dX.cols());
+}
+
+/// SA dissipation (1/n²) Σ_i Z_i |ẋ_i|² — equals dE/dt along the SA flow with A = V symmetric.
+inline double sa_dissipation(const Eigen::MatrixXd& X, const Eigen::MatrixXd& dX,
+                             const Eigen::MatrixXd& A, double beta) {
+  const double n = static_cast<double>(X.cols());
+  return partition_functions(X, A, beta).dot(dX.colwise().squaredNorm().transpose()) / (n * n);
+}
+
+}  // namespace varsphere

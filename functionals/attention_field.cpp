@@ -1,0 +1,181 @@
+#include <varsphere/functionals/attention_field.hpp>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <limits>
+#include <sstream>
+
+namespace varsphere {
+
+namespace {
+
+void validate_head(const AttentionHead& h, Eigen::Index d, std::size_t index) {
+  const auto check = [&](const Eigen::MatrixXd& M, const char* name) {
+    std::ostringstream where;
+    where << "attention head " << index + 1 << ": " << name;
+    if (M.rows() != d || M.cols() != d) {
+      where << " is " << M.rows() << "x" << M.cols() << " but tokens have d = " << d;
+      throw InvalidInput(where.str());
+    }
+    if (!M.allFinite()) throw InvalidInput(where.str() + " has non-finite entries");
+  };
+  check(h.A, "interaction matrix A = Q^T K");
+  check(h.V, "value matrix V");
+}
+
+void validate_options(const AttentionOptions& o) {
+  if (!std::isfinite(o.beta) || o.beta < 0) {
+    throw InvalidInput("attention field: beta must be finite and >= 0, got " +
+                       std::to_string(o.beta));
+  }
+  if (o.sign != 1.0 && o.sign != -1.0) throw InvalidInput("attention field: sign must be +1 or -1");
+}
+
+bool exactly_symmetric(const Eigen::MatrixXd& A) { return A == A.transpose(); }
+bool is_identity(const Eigen::MatrixXd& M) { return M.isIdentity(0.0); }
+
+// Beyond this spread of row maxima the shared-shift trick of the symmetric path could underflow
+// (exp(-745)); such rows use the general row-wise path.
+constexpr double kMaxRowMaxSpread = 1000.0;
+
+}  // namespace
+
+AttentionField::AttentionField(Eigen::Index d, std::vector<AttentionHead> heads,
+                               AttentionOptions options)
+    : d_(d), heads_(std::move(heads)), options_(options) {
+  if (d_ < 2) throw InvalidInput("attention field: d = " + std::to_string(d_) + " but d >= 2 needed");
+  if (heads_.empty()) throw InvalidInput("attention field: at least one head is needed");
+  for (std::size_t h = 0; h < heads_.size(); ++h) validate_head(heads_[h], d_, h);
+  validate_options(options_);
+}
+
+AttentionField::AttentionField(Eigen::Index d, HeadSchedule schedule, AttentionOptions options)
+    : d_(d), schedule_(std::move(schedule)), options_(options) {
+  if (d_ < 2) throw InvalidInput("attention field: d = " + std::to_string(d_) + " but d >= 2 needed");
+  if (!schedule_) throw InvalidInput("attention field: empty head schedule");
+  validate_options(options_);
+}
+
+AttentionField AttentionField::identity(Eigen::Index d, AttentionOptions options) {
+  const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(d, d);
+  return AttentionField(d, std::vector<AttentionHead>{{I, I}}, options);
+}
+
+std::vector<AttentionHead> AttentionField::heads_at(double t) const {
+  if (!schedule_) return heads_;
+  std::vector<AttentionHead> heads = schedule_(t);
+  if (heads.empty()) throw InvalidInput("attention field: the head schedule returned no heads");
+  for (std::size_t h = 0; h < heads.size(); ++h) validate_head(heads[h], d_, h);
+  return heads;
+}
+
+void AttentionField::check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) const {
+  if (X.rows() != d_) {
+    throw InvalidInput("attention field: tokens have dimension " + std::to_string(X.rows()) +
+                       " but the field was built for d = " + std::to_string(d_));
+  }
+  if (X.cols() < 1) throw InvalidInput("attention field: no tokens");
+}
+
+void AttentionField::drive(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                           Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
+  check_input(X);
+  D.setZero();
+  if (schedule_) {
+    for (const AttentionHead& head : heads_at(t)) add_head(head, X, D, ws);
+  } else {
+    for (const AttentionHead& head : heads_) add_head(head, X, D, ws);
+  }
+  if (options_.sign != 1.0) D *= options_.sign;
+}
+
+void AttentionField::velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                              Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const {
+  drive(t, X, dX, ws);
+  // P_{x_i} column by column: dX_i -= ⟨x_i, dX_i⟩ x_i. The inner products are formed first:
+  // a lazy expression would read columns of dX it has already updated (aliasing).
+  ws.radial.noalias() = X.cwiseProduct(dX).colwise().sum().transpose();
+  dX -= X * ws.radial.asDiagonal();
+}
+
+// Adds Σ_j w_ij V x_j for one head to D.
+//
+// Symmetric A: S = XᵀAX is symmetric, only its upper triangle is formed. With row maxima m_i of
+// βS and M = max_i m_i, F_ij = exp(βS_ij − (m_i + m_j)/2) is symmetric and ≤ 1, and
+//   exp(βS_ij − m_i) = F_ij · c_j · exp((M − m_i)/2),  c_j = exp((m_j − M)/2),
+// where the last factor is constant along row i and cancels in the softmax. Hence
+//   Σ_j w_ij x_j = ((X diag c) F)_i / (F c)_i,
+// a symmetric product. USA needs no shift: F_ij = exp(βS_ij), Σ_j w_ij x_j = (X F)_i / n.
+// General A: ST = (AX)ᵀX holds row i of S in column i (contiguous), weights column-wise.
+void AttentionField::add_head(const AttentionHead& head,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X,
+                              Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
+  const Eigen::Index n = X.cols();
+  const double beta = options_.beta;
+  const bool softmax = options_.weights == AttentionWeights::Softmax;
+  ws.AX.noalias() = head.A * X;
+  ws.S.resize(n, n);
+  ws.Y.resize(X.rows(), n);
+  ws.row_max.resize(n);
+  ws.column_scale.resize(n);
+  ws.row_sum.resize(n);
+
+  bool symmetric_done = false;
+  if (exactly_symmetric(head.A)) {
+    ws.S.triangularView<Eigen::Upper>() = X.transpose() * ws.AX;
+    ws.S.triangularView<Eigen::Upper>() *= beta;
+    if (softmax) {
+      ws.row_max.setConstant(-std::numeric_limits<double>::infinity());
+      for (Eigen::Index j = 0; j < n; ++j) {
+        for (Eigen::Index i = 0; i <= j; ++i) {
+          const double s = ws.S(i, j);
+          ws.row_max(i) = std::max(ws.row_max(i), s);
+          ws.row_max(j) = std::max(ws.row_max(j), s);
+        }
+      }
+      const double M = ws.row_max.maxCoeff();
+      if (M - ws.row_max.minCoeff() <= kMaxRowMaxSpread) {
+        for (Eigen::Index j = 0; j < n; ++j) {
+          ws.S.col(j).head(j + 1) =
+              (ws.S.col(j).head(j + 1).array() -
+               0.5 * (ws.row_max.head(j + 1).array() + ws.row_max(j)))
+                  .exp()
+                  .matrix();
+        }
+        ws.column_scale = (0.5 * (ws.row_max.array() - M)).exp().matrix();
+        ws.row_sum.noalias() = ws.S.selfadjointView<Eigen::Upper>() * ws.column_scale;
+        ws.Y.noalias() = (X * ws.column_scale.asDiagonal()) * ws.S.selfadjointView<Eigen::Upper>();
+        ws.Y *= ws.row_sum.cwiseInverse().asDiagonal();
+        symmetric_done = true;
+      }
+    } else {
+      for (Eigen::Index j = 0; j < n; ++j) {
+        ws.S.col(j).head(j + 1) = ws.S.col(j).head(j + 1).array().exp().matrix();
+      }
+      ws.Y.noalias() = X * ws.S.selfadjointView<Eigen::Upper>();
+      ws.Y /= static_cast<double>(n);
+      symmetric_done = true;
+    }
+  }
+  if (!symmetric_done) {
+    ws.S.noalias() = ws.AX.transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩: column i is row i of scores
+    for (Eigen::Index i = 0; i < n; ++i) {
+      auto col = ws.S.col(i);
+      if (softmax) {
+        const double m = beta * col.maxCoeff();
+        col = (beta * col.array() - m).exp().matrix();
+        col /= col.sum();
+      } else {
+        col = ((beta * col.array()).exp() / static_cast<double>(n)).matrix();
+      }
+    }
+    ws.Y.noalias() = X * ws.S;
+  }
+  if (is_identity(head.V)) {
+    D += ws.Y;
+  } else {
+    D.noalias() += head.V * ws.Y;
+  }
+}
+
+}  // namespace varsphere

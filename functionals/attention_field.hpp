@@ -1,0 +1,137 @@
+// The self-attention vector field on (S^{d-1})^n (MATH.md §2, GLPR):
+//
+//   dx_i/dt = sign · P_{x_i}( Σ_h Σ_j w^h_ij(t) V_h(t) x_j ),
+//   SA  (softmax):      w^h_ij = exp(β⟨x_i, A_h x_j⟩) / Σ_k exp(β⟨x_i, A_h x_k⟩)
+//   USA (unnormalized): w^h_ij = exp(β⟨x_i, A_h x_j⟩) / n
+//
+// with A_h = Q_hᵀK_h and value matrices V_h, constant or given by a user callable of time.
+// `drive` is the unprojected sum sign·Σ_h Σ_j w^h_ij V_h x_j (the authors' Euler scheme steps
+// along it, Pre-LN integrates it); the velocity is its tangent projection. Pre-LN's speed factor
+// 1/‖z_i‖ is realized by the flow integrator, which carries the unnormalized stream z.
+//
+// Two evaluation paths compute the same quantity:
+//  * a generic template for any scalar (double, ceres::Jet) — used inside Lagrangians;
+//  * a fast double path (evaluate/drive with an AttentionWorkspace): scores by matrix products,
+//    exponentials once per pair, and for symmetric A_h only the upper triangle (half the
+//    products and half the exponentials) with a symmetric matrix product. No allocation once
+//    the workspace has the right size.
+// Softmax weights are stabilized (log-sum-exp), so β = 100 neither overflows nor gives NaN.
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <varsphere/core/error.hpp>
+#include <varsphere/core/scalar.hpp>
+#include <vector>
+
+namespace varsphere {
+
+enum class AttentionWeights {
+  Softmax,       ///< SA
+  Unnormalized,  ///< USA: exp(β⟨x_i, A x_j⟩)/n
+};
+
+/// One attention head: scores ⟨x_i, A x_j⟩ with A = QᵀK, values V x_j.
+struct AttentionHead {
+  Eigen::MatrixXd A;
+  Eigen::MatrixXd V;
+};
+
+/// Heads as a function of time (the callable is evaluated in double precision).
+using HeadSchedule = std::function<std::vector<AttentionHead>(double t)>;
+
+struct AttentionOptions {
+  AttentionWeights weights = AttentionWeights::Softmax;
+  double beta = 1.0;  ///< inverse temperature β ≥ 0
+  double sign = 1.0;  ///< +1 the Transformer flow (energy ascent for A = V = I), −1 reversed
+};
+
+/// Scratch matrices of the fast path, owned by the caller (one per thread).
+struct AttentionWorkspace {
+  Eigen::MatrixXd AX, S, Y;
+  Eigen::VectorXd row_max, column_scale, row_sum, radial;
+};
+
+class AttentionField {
+ public:
+  /// Constant heads. Throws InvalidInput for d < 2, no heads, a head that is not d×d or not
+  /// finite, β < 0 or not finite, sign other than ±1.
+  AttentionField(Eigen::Index d, std::vector<AttentionHead> heads, AttentionOptions options = {});
+  /// Time-dependent heads from a user callable (checked at every evaluation).
+  AttentionField(Eigen::Index d, HeadSchedule schedule, AttentionOptions options = {});
+  /// Q = K = V = I: GLPR's SA / USA models.
+  static AttentionField identity(Eigen::Index d, AttentionOptions options = {});
+
+  Eigen::Index dimension() const { return d_; }
+  const AttentionOptions& options() const { return options_; }
+  /// The heads in force at time t (validated).
+  std::vector<AttentionHead> heads_at(double t) const;
+
+  /// Fast path: D = sign · Σ_h Σ_j w^h_ij V_h x_j (d×n, not projected).
+  void drive(double t, const Eigen::Ref<const Eigen::MatrixXd>& X, Eigen::Ref<Eigen::MatrixXd> D,
+             AttentionWorkspace& ws) const;
+  /// Fast path: the tangent velocity dX = P_X(drive).
+  void velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const;
+
+  /// Generic drive for any scalar (double or Jet); the double overload uses the fast path.
+  template <class T>
+  void drive(const T& t, const Eigen::Matrix<T, -1, -1>& X, Eigen::Matrix<T, -1, -1>& D) const;
+  /// The vector field dX = F(t, X) (tangent), for any scalar.
+  template <class T>
+  void operator()(const T& t, const Eigen::Matrix<T, -1, -1>& X,
+                  Eigen::Matrix<T, -1, -1>& dX) const {
+    drive(t, X, dX);
+    for (Eigen::Index i = 0; i < X.cols(); ++i) dX.col(i) -= X.col(i).dot(dX.col(i)) * X.col(i);
+  }
+
+ private:
+  void check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) const;
+  void add_head(const AttentionHead& head, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const;
+
+  Eigen::Index d_;
+  std::vector<AttentionHead> heads_;
+  HeadSchedule schedule_;
+  AttentionOptions options_;
+};
+
+template <class T>
+void AttentionField::drive(const T& t, const Eigen::Matrix<T, -1, -1>& X,
+                           Eigen::Matrix<T, -1, -1>& D) const {
+  using std::exp;
+  if constexpr (std::is_same_v<T, double>) {
+    AttentionWorkspace ws;
+    D.resize(X.rows(), X.cols());
+    drive(t, X, D, ws);
+  } else {
+    const Eigen::Index n = X.cols();
+    if (X.rows() != d_) throw InvalidInput("attention field: tokens have the wrong dimension");
+    D.setZero(d_, n);
+    Eigen::Matrix<T, -1, -1> W(n, n);  // W(j, i): weight of token j in the update of token i
+    for (const AttentionHead& head : heads_at(value_of(t))) {
+      const Eigen::Matrix<T, -1, -1> AX = head.A.cast<T>() * X;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        for (Eigen::Index j = 0; j < n; ++j) W(j, i) = T(options_.beta) * X.col(i).dot(AX.col(j));
+        if (options_.weights == AttentionWeights::Softmax) {
+          double max_score = value_of(W(0, i));
+          for (Eigen::Index j = 1; j < n; ++j) max_score = std::max(max_score, value_of(W(j, i)));
+          T total = T(0);
+          for (Eigen::Index j = 0; j < n; ++j) {
+            W(j, i) = exp(W(j, i) - T(max_score));  // a constant shift cancels in the softmax
+            total += W(j, i);
+          }
+          W.col(i) /= total;
+        } else {
+          for (Eigen::Index j = 0; j < n; ++j) W(j, i) = exp(W(j, i)) / T(double(n));
+        }
+      }
+      D += head.V.cast<T>() * (X * W);
+    }
+    D *= T(options_.sign);
+  }
+}
+
+}  // namespace varsphere

@@ -1,0 +1,23 @@
+// Cluster structure of a configuration (DESIGN.md: clusters are the connected components of
+// the graph with an edge between i and j when ⟨x_i, x_j⟩ > threshold, default 0.999).
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+namespace varsphere {
+
+inline constexpr double kDefaultClusterThreshold = 0.999;
+
+/// Component label (0, 1, ...) of every token, in order of first appearance.
+std::vector<int> cluster_labels(const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                double threshold = kDefaultClusterThreshold);
+
+/// Number of connected components.
+int count_clusters(const Eigen::Ref<const Eigen::MatrixXd>& X,
+                   double threshold = kDefaultClusterThreshold);
+
+/// min_{i≠j} ⟨x_i, x_j⟩ (1 for a single token).
+double min_pairwise_inner_product(const Eigen::Ref<const Eigen::MatrixXd>& X);
+
+}  // namespace varsphere
