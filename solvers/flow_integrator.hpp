@@ -159,15 +159,23 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
 
   detail::FieldEvaluator<Field> ev{field};
   FlowResult result;
-  // Pre-LN carries z (unnormalized); Post-LN carries X itself.
+  // Pre-LN carries z (unnormalized); Post-LN carries X itself. Either way the field is evaluated
+  // at the normalized state: Runge–Kutta stages leave the sphere, and F(x/‖x‖) is the smooth,
+  // bounded extension whose exact flow still preserves ‖x‖ (without it, a large trial step at
+  // large β overflows exp(β·score) and the error estimate turns to NaN).
+  State on_sphere;
   auto system = [&](const State& x, State& dxdt, double t) {
     ++result.rhs_evaluations;
+    on_sphere = x;
+    detail::normalize_in_place(on_sphere);
     if (pre) {
-      State xn = x;
-      detail::normalize_in_place(xn);
-      ev.drive(t, xn, dxdt);
+      ev.drive(t, on_sphere, dxdt);
     } else {
-      ev.velocity(t, x, dxdt);
+      ev.velocity(t, on_sphere, dxdt);
+    }
+    if (!dxdt.allFinite()) {
+      throw Error("flow: the vector field is not finite at t = " + std::to_string(t) +
+                  " (exp(beta*score) overflowed? USA needs beta*|A| below ~700)");
     }
   };
   auto tokens_of = [&](const State& x) {
