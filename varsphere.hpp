@@ -6,9 +6,16 @@
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/progress.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/core/scalar.hpp>
+#include <varsphere/core/trajectory.hpp>
+#include <varsphere/core/trajectory_io.hpp>
+#include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
+#include <varsphere/solvers/clusters.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>

@@ -10,4 +10,7 @@ namespace varsphere::apps {
 /// `varsphere demo`: a small tour of the sphere geometry on a random configuration.
 void add_demo_command(CLI::App& app);
 
+/// `varsphere flow`: integrate the attention flow (DESIGN.md).
+void add_flow_command(CLI::App& app);
+
 }  // namespace varsphere::apps

@@ -19,7 +19,9 @@ ProgressReporter::~ProgressReporter() {
   if (drawn_) std::fprintf(stderr, "\r\033[K");
 }
 
-bool ProgressReporter::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool ProgressReporter::stderr_is_terminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 void ProgressReporter::update(double t) {
   if (!enabled_) return;

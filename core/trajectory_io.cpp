@@ -14,7 +14,9 @@ namespace varsphere {
 
 namespace {
 
-std::string extension_of(const std::filesystem::path& path) { return path.extension().string(); }
+std::string extension_of(const std::filesystem::path& path) {
+  return path.extension().string();
+}
 
 void check_consistent(const Trajectory& traj) {
   if (traj.empty()) throw InvalidInput("trajectory: nothing to write (no frames)");
@@ -36,9 +38,9 @@ void validate_read(const Trajectory& traj, const std::string& name, double unit_
       throw InvalidInput(name + ": times must increase strictly (frame " + std::to_string(k + 1) +
                          ")");
     }
-    validate_configuration(traj.frames[k], unit_tol,
-                           name + " frame " + std::to_string(k + 1) + " (t = " +
-                               std::to_string(traj.times[k]) + ")");
+    validate_configuration(
+        traj.frames[k], unit_tol,
+        name + " frame " + std::to_string(k + 1) + " (t = " + std::to_string(traj.times[k]) + ")");
   }
 }
 
@@ -126,9 +128,9 @@ void write_h5(const std::filesystem::path& path, const Trajectory& traj,
     const hsize_t m = traj.size(), n = traj.tokens(), d = traj.dimension();
     {
       H5Handle space{H5Screate_simple(1, &m, nullptr), H5Sclose};
-      H5Handle set{H5Dcreate2(file.id, "t", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT,
-                              H5P_DEFAULT),
-                   H5Dclose};
+      H5Handle set{
+          H5Dcreate2(file.id, "t", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dclose};
       if (set.id < 0 ||
           H5Dwrite(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, traj.times.data()) < 0)
         throw IoError(fail + " writing t");
@@ -141,9 +143,9 @@ void write_h5(const std::filesystem::path& path, const Trajectory& traj,
       }
       const hsize_t dims[3] = {m, n, d};
       H5Handle space{H5Screate_simple(3, dims, nullptr), H5Sclose};
-      H5Handle set{H5Dcreate2(file.id, "X", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT,
-                              H5P_DEFAULT),
-                   H5Dclose};
+      H5Handle set{
+          H5Dcreate2(file.id, "X", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dclose};
       if (set.id < 0 ||
           H5Dwrite(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
         throw IoError(fail + " writing X");

@@ -40,7 +40,7 @@ inline Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const
   const double n = static_cast<double>(X.cols());
   const Eigen::MatrixXd S = X.transpose() * A * X;
   const Eigen::MatrixXd K = beta == 0.0 ? Eigen::MatrixXd::Ones(S.rows(), S.cols()).eval()
-                                         : (beta * S.array()).exp().matrix().eval();
+                                        : (beta * S.array()).exp().matrix().eval();
   // Column i: Σ_j K_ij A x_j + Σ_j K_ji Aᵀ x_j.
   return (A * X * K.transpose() + A.transpose() * X * K) / (2 * n * n);
 }

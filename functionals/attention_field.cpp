@@ -31,8 +31,12 @@ void validate_options(const AttentionOptions& o) {
   if (o.sign != 1.0 && o.sign != -1.0) throw InvalidInput("attention field: sign must be +1 or -1");
 }
 
-bool exactly_symmetric(const Eigen::MatrixXd& A) { return A == A.transpose(); }
-bool is_identity(const Eigen::MatrixXd& M) { return M.isIdentity(0.0); }
+bool exactly_symmetric(const Eigen::MatrixXd& A) {
+  return A == A.transpose();
+}
+bool is_identity(const Eigen::MatrixXd& M) {
+  return M.isIdentity(0.0);
+}
 
 // Beyond this spread of row maxima the shared-shift trick of the symmetric path could underflow
 // (exp(-745)); such rows use the general row-wise path.
@@ -43,7 +47,8 @@ constexpr double kMaxRowMaxSpread = 1000.0;
 AttentionField::AttentionField(Eigen::Index d, std::vector<AttentionHead> heads,
                                AttentionOptions options)
     : d_(d), heads_(std::move(heads)), options_(options) {
-  if (d_ < 2) throw InvalidInput("attention field: d = " + std::to_string(d_) + " but d >= 2 needed");
+  if (d_ < 2)
+    throw InvalidInput("attention field: d = " + std::to_string(d_) + " but d >= 2 needed");
   if (heads_.empty()) throw InvalidInput("attention field: at least one head is needed");
   for (std::size_t h = 0; h < heads_.size(); ++h) validate_head(heads_[h], d_, h);
   validate_options(options_);
@@ -51,7 +56,8 @@ AttentionField::AttentionField(Eigen::Index d, std::vector<AttentionHead> heads,
 
 AttentionField::AttentionField(Eigen::Index d, HeadSchedule schedule, AttentionOptions options)
     : d_(d), schedule_(std::move(schedule)), options_(options) {
-  if (d_ < 2) throw InvalidInput("attention field: d = " + std::to_string(d_) + " but d >= 2 needed");
+  if (d_ < 2)
+    throw InvalidInput("attention field: d = " + std::to_string(d_) + " but d >= 2 needed");
   if (!schedule_) throw InvalidInput("attention field: empty head schedule");
   validate_options(options_);
 }
@@ -107,8 +113,7 @@ void AttentionField::velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>&
 //   Σ_j w_ij x_j = ((X diag c) F)_i / (F c)_i,
 // a symmetric product. USA needs no shift: F_ij = exp(βS_ij), Σ_j w_ij x_j = (X F)_i / n.
 // General A: ST = (AX)ᵀX holds row i of S in column i (contiguous), weights column-wise.
-void AttentionField::add_head(const AttentionHead& head,
-                              const Eigen::Ref<const Eigen::MatrixXd>& X,
+void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const Eigen::MatrixXd>& X,
                               Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
   const Eigen::Index n = X.cols();
   const double beta = options_.beta;
@@ -136,11 +141,10 @@ void AttentionField::add_head(const AttentionHead& head,
       const double M = ws.row_max.maxCoeff();
       if (M - ws.row_max.minCoeff() <= kMaxRowMaxSpread) {
         for (Eigen::Index j = 0; j < n; ++j) {
-          ws.S.col(j).head(j + 1) =
-              (ws.S.col(j).head(j + 1).array() -
-               0.5 * (ws.row_max.head(j + 1).array() + ws.row_max(j)))
-                  .exp()
-                  .matrix();
+          ws.S.col(j).head(j + 1) = (ws.S.col(j).head(j + 1).array() -
+                                     0.5 * (ws.row_max.head(j + 1).array() + ws.row_max(j)))
+                                        .exp()
+                                        .matrix();
         }
         ws.column_scale = (0.5 * (ws.row_max.array() - M)).exp().matrix();
         ws.row_sum.noalias() = ws.S.selfadjointView<Eigen::Upper>() * ws.column_scale;

@@ -178,16 +178,18 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
                   " (exp(beta*score) overflowed? USA needs beta*|A| below ~700)");
     }
   };
-  auto tokens_of = [&](const State& x) {
+  // Post-LN steps end normalized, so their state is the configuration as it is (frame 0 is X0
+  // to the last bit); Pre-LN streams and dopri5 interpolants are normalized for output.
+  auto tokens_of = [&](const State& x, bool on_sphere_already) {
     State X = x;
-    detail::normalize_in_place(X);
+    if (!on_sphere_already) detail::normalize_in_place(X);
     return X;
   };
   // A frame is due at every save point; it is stored when recording (or forced: t0, t1) and
   // always shown to the observer.
-  auto save = [&](double t, const State& x, bool force) {
+  auto save = [&](double t, const State& x, bool force, bool on_sphere_already) {
     if (!options.record && !force && !options.observer) return;
-    const State X = tokens_of(x);
+    const State X = tokens_of(x, on_sphere_already);
     if (options.record || force) result.trajectory.push_back(t, X);
     if (options.observer) options.observer(t, X);
   };
@@ -202,12 +204,12 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
   };
 
   State x = X0;
-  save(t0, x, true);
+  save(t0, x, true, true);
   const double span = t1 - t0;
   try {
     if (options.scheme == FlowScheme::Dopri5) {
-      using Stepper = odeint::runge_kutta_dopri5<State, double, State, double,
-                                                 odeint::vector_space_algebra>;
+      using Stepper =
+          odeint::runge_kutta_dopri5<State, double, State, double, odeint::vector_space_algebra>;
       auto dense = odeint::make_dense_output(options.atol, options.rtol, Stepper());
       const double save_dt = options.save_every * options.dt;
       std::size_t next_save = 1;
@@ -221,7 +223,7 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
           while (save_time(next_save) <= tb && save_time(next_save) < t1) {
             interpolated = x;
             dense.calc_state(save_time(next_save), interpolated);
-            save(save_time(next_save), interpolated, false);
+            save(save_time(next_save), interpolated, false, false);
             ++next_save;
           }
           if (tb >= t1) {
@@ -260,14 +262,16 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
         }
         const double t_next = k == steps ? t1 : t0 + static_cast<double>(k) * h;
         end_step(x, t_next);
-        if (k % static_cast<std::size_t>(options.save_every) == 0 && k != steps) save(t_next, x, false);
+        if (k % static_cast<std::size_t>(options.save_every) == 0 && k != steps) {
+          save(t_next, x, false, !pre);
+        }
       }
     }
   } catch (const std::overflow_error& e) {  // odeint's step-size control gave up
     throw Error(std::string("flow: the adaptive step size collapsed: ") + e.what());
   }
-  if (span > 0) save(t1, x, true);
-  result.final_state = tokens_of(x);
+  if (span > 0) save(t1, x, true, !pre);
+  result.final_state = tokens_of(x, !pre);
   return result;
 }
 

@@ -72,7 +72,8 @@ TEST_CASE("dotm SA on the circle n=5 beta=4: replay and metastable merge times")
             .cwiseAbs()
             .maxCoeff() <= 1e-9);
   // The authors' cluster counts at every step of the scheme.
-  const Eigen::VectorXd counts = read_series("dotm_kinetic_sa_d2_n5_b4_dt0p1.clusters_cc0p999.series");
+  const Eigen::VectorXd counts =
+      read_series("dotm_kinetic_sa_d2_n5_b4_dt0p1.clusters_cc0p999.series");
   REQUIRE(counts.size() == static_cast<Eigen::Index>(replay.trajectory.size()));
   int mismatches = 0;
   for (std::size_t k = 0; k < replay.trajectory.size(); ++k) {

@@ -1,0 +1,42 @@
+#include "attention_flags.hpp"
+
+#include <cmath>
+#include <varsphere/core/csv.hpp>
+#include <varsphere/core/error.hpp>
+
+namespace varsphere::apps {
+
+void AttentionFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--model", model, "attention weights: sa (softmax) or usa (unnormalized)")
+      ->check(CLI::IsMember({"sa", "usa"}));
+  cmd.add_option("--beta", beta, "inverse temperature beta >= 0");
+  cmd.add_option("--qk", qk, "CSV d x d matrix A = Q^T K in <x_i, A x_j> (default identity)");
+  cmd.add_option("--v", v, "CSV d x d value matrix V (default identity)");
+  cmd.add_option("--norm", norm, "layer normalization: post or pre")
+      ->check(CLI::IsMember({"post", "pre"}));
+  cmd.add_option("--sign", sign, "ascent (the Transformer flow) or descent (reversed)")
+      ->check(CLI::IsMember({"ascent", "descent"}));
+}
+
+Eigen::MatrixXd AttentionFlags::interaction(Eigen::Index d) const {
+  return qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
+}
+
+AttentionWeights AttentionFlags::weights() const {
+  return model == "usa" ? AttentionWeights::Unnormalized : AttentionWeights::Softmax;
+}
+
+LayerNormPlacement AttentionFlags::placement() const {
+  return norm == "pre" ? LayerNormPlacement::Pre : LayerNormPlacement::Post;
+}
+
+AttentionField AttentionFlags::field(Eigen::Index d) const {
+  if (!std::isfinite(beta) || beta < 0) {
+    throw InvalidInput("--beta must be finite and >= 0, got " + std::to_string(beta));
+  }
+  const Eigen::MatrixXd A = interaction(d);
+  const Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
+  return AttentionField(d, {{A, V}}, {weights(), beta, sign == "descent" ? -1.0 : 1.0});
+}
+
+}  // namespace varsphere::apps

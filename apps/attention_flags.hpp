@@ -1,0 +1,32 @@
+// The attention flags shared by `flow`, `bvp` and `compare` (DESIGN.md, command-line contract):
+// --model sa|usa, --beta, --qk A.csv, --v V.csv, --norm post|pre, --sign ascent|descent.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <Eigen/Core>
+#include <string>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
+
+namespace varsphere::apps {
+
+struct AttentionFlags {
+  std::string model = "sa";
+  double beta = 1.0;
+  std::string qk;  // empty: identity
+  std::string v;   // empty: identity
+  std::string norm = "post";
+  std::string sign = "ascent";
+
+  /// Registers the flags on a subcommand.
+  void add_to(CLI::App& cmd);
+  /// Loads --qk/--v for tokens of dimension d (identity by default) and builds the field.
+  /// Throws InvalidInput/IoError naming the flag and file on bad input.
+  AttentionField field(Eigen::Index d) const;
+  /// The interaction matrix A of the energy E_β (from --qk, or the identity).
+  Eigen::MatrixXd interaction(Eigen::Index d) const;
+  LayerNormPlacement placement() const;
+  AttentionWeights weights() const;
+};
+
+}  // namespace varsphere::apps
