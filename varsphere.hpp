@@ -18,4 +18,5 @@
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
 #include <varsphere/solvers/clusters.hpp>
+#include <varsphere/solvers/flow_diagnostics.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>

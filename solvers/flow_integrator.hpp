@@ -25,12 +25,14 @@
 #include <cmath>
 #include <concepts>
 #include <functional>
+#include <limits>
 #include <string>
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/manifolds/product.hpp>
+#include <vector>
 
 // Eigen 3.4 gives matrices begin()/end(), which makes Boost.Odeint (1.74) take them for ranges
 // and copy element-wise through a vector-only iterator: copy Eigen states by assignment.
@@ -60,6 +62,10 @@ struct FlowOptions {
   /// Save a frame every `save_every` steps (fixed-step schemes) or at t0 + k·save_every·dt
   /// (dopri5); t0 and t1 are always saved.
   int save_every = 1;
+  /// If not empty: save exactly at these times (increasing, inside [t0, t1]) instead of the
+  /// save_every grid. dopri5 interpolates; fixed-step schemes require each time to be a step
+  /// time (within 1e-9 of a step) and throw InvalidInput otherwise.
+  std::vector<double> save_times;
   bool record = true;  ///< false: keep only the first and last frames
   LayerNormPlacement norm = LayerNormPlacement::Post;
   /// Called after every step with the current time (progress reporting).
@@ -145,6 +151,12 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
     throw InvalidInput("flow: dt must be positive and finite");
   }
   if (options.save_every < 1) throw InvalidInput("flow: save-every must be at least 1");
+  for (std::size_t k = 0; k < options.save_times.size(); ++k) {
+    const double ts = options.save_times[k];
+    if (!(ts >= t0 && ts <= t1) || (k > 0 && !(ts > options.save_times[k - 1]))) {
+      throw InvalidInput("flow: save times must increase and lie in [t0, T]");
+    }
+  }
   if (options.scheme == FlowScheme::Dopri5 && !(options.rtol > 0 && options.atol > 0)) {
     throw InvalidInput("flow: rtol and atol must be positive");
   }
@@ -212,8 +224,14 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
           odeint::runge_kutta_dopri5<State, double, State, double, odeint::vector_space_algebra>;
       auto dense = odeint::make_dense_output(options.atol, options.rtol, Stepper());
       const double save_dt = options.save_every * options.dt;
-      std::size_t next_save = 1;
-      auto save_time = [&](std::size_t k) { return t0 + static_cast<double>(k) * save_dt; };
+      const auto& given = options.save_times;
+      // Index 0 is t0 (saved already); given times equal to t0 or t1 are covered by those saves.
+      std::size_t next_save = given.empty() ? 1 : 0;
+      while (!given.empty() && next_save < given.size() && given[next_save] <= t0) ++next_save;
+      auto save_time = [&](std::size_t k) {
+        if (given.empty()) return t0 + static_cast<double>(k) * save_dt;
+        return k < given.size() ? given[k] : std::numeric_limits<double>::infinity();
+      };
       if (span > 0) {
         dense.initialize(x, t0, std::min(options.dt, span));
         State interpolated;
@@ -240,6 +258,23 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
     } else if (span > 0) {
       const auto steps = static_cast<std::size_t>(std::ceil(span / options.dt - 1e-9));
       const double h = span / static_cast<double>(steps);
+      // Step indices at which a frame is due.
+      std::vector<bool> due(steps + 1, false);
+      if (options.save_times.empty()) {
+        for (std::size_t k = options.save_every; k < steps; k += options.save_every) due[k] = true;
+      } else {
+        for (double ts : options.save_times) {
+          const double index = (ts - t0) / h;
+          const double nearest = std::round(index);
+          if (std::abs(index - nearest) > 1e-9) {
+            throw InvalidInput("flow: save time " + std::to_string(ts) +
+                               " is not a step time of the fixed-step scheme (step " +
+                               std::to_string(h) + "); use dopri5 for arbitrary times");
+          }
+          const auto k = static_cast<std::size_t>(nearest);
+          if (k > 0 && k < steps) due[k] = true;
+        }
+      }
       odeint::runge_kutta4<State, double, State, double, odeint::vector_space_algebra> rk4;
       State d;
       for (std::size_t k = 1; k <= steps; ++k) {
@@ -262,9 +297,7 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
         }
         const double t_next = k == steps ? t1 : t0 + static_cast<double>(k) * h;
         end_step(x, t_next);
-        if (k % static_cast<std::size_t>(options.save_every) == 0 && k != steps) {
-          save(t_next, x, false, !pre);
-        }
+        if (due[k]) save(t_next, x, false, !pre);
       }
     }
   } catch (const std::overflow_error& e) {  // odeint's step-size control gave up

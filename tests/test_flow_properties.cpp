@@ -180,6 +180,19 @@ TEST_CASE("save grid, step counts and staying on the sphere") {
   const FlowResult rd = integrate(field, X0, 0.0, 1.0, dense);
   REQUIRE(rd.trajectory.size() == 5);
   for (int k = 0; k < 5; ++k) CHECK(rd.trajectory.times[k] == doctest::Approx(0.25 * k));
+  // Given save times: interpolated by dopri5, step times for fixed-step schemes.
+  dense.save_times = {0.1, 0.35, 0.9};
+  const FlowResult rg = integrate(field, X0, 0.0, 1.0, dense);
+  REQUIRE(rg.trajectory.size() == 5);
+  CHECK(rg.trajectory.times[2] == 0.35);
+  CHECK((rg.trajectory.frames[2] - integrate(field, X0, 0.0, 0.35, accurate(0.35)).final_state)
+            .norm() <= 1e-11);
+  FlowOptions grid;
+  grid.dt = 0.05;
+  grid.save_times = {0.25, 0.5};
+  CHECK(integrate(field, X0, 0.0, 1.0, grid).trajectory.size() == 4);
+  grid.save_times = {0.33};
+  CHECK_THROWS_AS(integrate(field, X0, 0.0, 1.0, grid), InvalidInput);
   // Zero duration: only the initial frame.
   CHECK(integrate(field, X0, 0.0, 0.0, o).trajectory.size() == 1);
 }

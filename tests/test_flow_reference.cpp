@@ -10,6 +10,7 @@
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/solvers/clusters.hpp>
+#include <varsphere/solvers/flow_diagnostics.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 
 #include "support/reference_case.hpp"
@@ -87,14 +88,12 @@ TEST_CASE("dotm SA on the circle n=5 beta=4: replay and metastable merge times")
   ode.rtol = 1e-11;
   ode.atol = 1e-12;
   ode.dt = 0.005;
-  std::vector<double> merges;
-  int clusters = 5;
-  ode.record = false;
-  ode.observer = [&](double t, const Eigen::MatrixXd& X) {
-    const int c = count_clusters(X);
-    for (; clusters > c; --clusters) merges.push_back(t);
-  };
-  integrate(field, X0, 0.0, 400.0, ode);
+  const FlowResult accurate = integrate(field, X0, 0.0, 400.0, ode);
+  const auto rows = diagnose(accurate.trajectory, Eigen::MatrixXd::Identity(2, 2), 4.0);
+  const std::vector<double> merges = merge_times(rows);
+  // Energy never decreases and the staircase ends at the single-cluster value e^β/(2β).
+  for (std::size_t k = 1; k < rows.size(); ++k) CHECK(rows[k].energy >= rows[k - 1].energy - 1e-13);
+  CHECK(std::abs(rows.back().energy - std::exp(4.0) / 8.0) <= 1e-9);
   const Eigen::VectorXd expected = read_series("dotm_kinetic_sa_d2_n5_b4.ode_merge_times.series");
   REQUIRE(merges.size() == 4);
   for (int k = 0; k < 3; ++k) CHECK(std::abs(merges[k] - expected(k)) <= 0.05);
