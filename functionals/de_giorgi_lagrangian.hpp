@@ -1,0 +1,64 @@
+// De Giorgi (energy-dissipation) Lagrangian of an attention flow that is a gradient ascent of
+// E_β (MATH.md §3): with F = grad_g E,
+//     L = ½|V|²_g + ½|grad_g E(X)|²_g = ½ Σ_i w_i(X) (|v_i|² + |F_i(X)|²),
+// USA: w_i = 1/n (F the USA field); SA: w_i = Z_i(X)/n² (F the SA field). For every path,
+// S[γ] ≥ E(X_T) − E(X_0) with equality only on the ascent flow, so the BVP minimizer between the
+// flow's endpoints is the flow and the minimal action is the energy gain.
+// It requires the gradient structure: A symmetric and V = A (Q = K = V = I included).
+#pragma once
+
+#include <cmath>
+#include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/functionals/lagrangian.hpp>
+#include <varsphere/functionals/metric_weights.hpp>
+
+namespace varsphere {
+
+class DeGiorgiLagrangian {
+ public:
+  /// Throws InvalidInput unless A is a finite symmetric d×d matrix.
+  DeGiorgiLagrangian(AttentionWeights weights, double beta, Eigen::MatrixXd A)
+      : field_(A.rows(), {{A, A}}, {weights, beta, 1.0}),
+        metric_(weights == AttentionWeights::Softmax ? MetricWeights::sa(beta, A)
+                                                     : MetricWeights::usa()) {
+    if (A != A.transpose()) {
+      throw InvalidInput(
+          "De Giorgi Lagrangian: the flow is a gradient flow only for symmetric A = Q^T K with "
+          "V = A; use the flow-matching Lagrangian for general A, V");
+    }
+  }
+  /// Q = K = V = I in dimension d.
+  static DeGiorgiLagrangian identity(AttentionWeights weights, double beta, Eigen::Index d) {
+    return DeGiorgiLagrangian(weights, beta, Eigen::MatrixXd::Identity(d, d));
+  }
+
+  const AttentionField& field() const { return field_; }
+  const MetricWeights& metric() const { return metric_; }
+
+  Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const { return 2 * d * n; }
+  /// r = [sqrt(w_i) v_i ; sqrt(w_i) F_i].
+  template <class T>
+  void residuals(const T& t, const Mat<T>& X, const Mat<T>& V, Vec<T>& r) const {
+    using std::sqrt;
+    Mat<T> F;
+    field_(t, X, F);
+    const Vec<T> w = metric_(X);
+    const Eigen::Index d = X.rows(), n = X.cols();
+    r.resize(2 * d * n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      r.segment(i * d, d) = sqrt(w(i)) * V.col(i);
+      r.segment((n + i) * d, d) = sqrt(w(i)) * F.col(i);
+    }
+  }
+  template <class T>
+  T operator()(const T& t, const Mat<T>& X, const Mat<T>& V) const {
+    return half_squared_residual(*this, t, X, V);
+  }
+
+ private:
+  AttentionField field_;
+  MetricWeights metric_;
+};
+
+}  // namespace varsphere

@@ -1,0 +1,44 @@
+// Flow-matching (Onsager–Machlup type) Lagrangian L = ½ Σ_i w_i(X) |v_i − F_i(t, X)|² for any
+// vector field F (MATH.md §3): attention with general A and V, several heads, time-dependent
+// heads, or a user functor templated on the scalar. The flow of F is the unique path of zero
+// action, so the BVP between two points of a flow trajectory returns that trajectory.
+// The metric weights default to the product metric; in the metric of a gradient structure it
+// differs from the De Giorgi Lagrangian by the null Lagrangian ⟨V, grad_g E⟩_g = dE/dt.
+#pragma once
+
+#include <cmath>
+#include <varsphere/functionals/lagrangian.hpp>
+#include <varsphere/functionals/metric_weights.hpp>
+
+namespace varsphere {
+
+template <class Field>
+struct FlowMatchingLagrangian {
+  Field field;
+  MetricWeights metric = MetricWeights::euclidean();
+
+  Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const { return d * n; }
+  /// r_i = sqrt(w_i) (v_i − F_i(t, X)).
+  template <class T>
+  void residuals(const T& t, const Mat<T>& X, const Mat<T>& V, Vec<T>& r) const {
+    using std::sqrt;
+    Mat<T> F;
+    field(t, X, F);
+    const Vec<T> w = metric(X);
+    r.resize(X.size());
+    for (Eigen::Index i = 0; i < X.cols(); ++i) {
+      r.segment(i * X.rows(), X.rows()) = sqrt(w(i)) * (V.col(i) - F.col(i));
+    }
+  }
+  template <class T>
+  T operator()(const T& t, const Mat<T>& X, const Mat<T>& V) const {
+    return half_squared_residual(*this, t, X, V);
+  }
+};
+
+template <class Field>
+FlowMatchingLagrangian(Field) -> FlowMatchingLagrangian<Field>;
+template <class Field>
+FlowMatchingLagrangian(Field, MetricWeights) -> FlowMatchingLagrangian<Field>;
+
+}  // namespace varsphere

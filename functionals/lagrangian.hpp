@@ -1,0 +1,47 @@
+// Lagrangians on the tangent bundle T(S^{d-1})^n (MATH.md §3).
+//
+// A Lagrangian is any object with
+//     template <class T> T operator()(const T& t, const Mat<T>& X, const Mat<T>& V) const;
+// where X (d×n) is a configuration and V (d×n) a tangent velocity; it may couple all tokens and
+// must work for double and ceres::Jet (the library differentiates it automatically). That is all
+// a user writes: the discrete Lagrangian, the discrete Euler–Lagrange (DEL) equations, the BVP
+// solver and checkEL are derived from it.
+//
+// A least-squares Lagrangian, L = ½|r(t, X, V)|², additionally provides
+//     Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const;
+//     template <class T> void residuals(const T& t, const Mat<T>& X, const Mat<T>& V,
+//                                       Eigen::Matrix<T, -1, 1>& r) const;
+// and is then solved by Levenberg–Marquardt on the residuals (DESIGN.md, "BVP").
+#pragma once
+
+#include <Eigen/Core>
+#include <concepts>
+
+namespace varsphere {
+
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <class T>
+using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+template <class L>
+concept Lagrangian = requires(const L& l, double t, const Eigen::MatrixXd& X) {
+  { l(t, X, X) } -> std::convertible_to<double>;
+};
+
+template <class L>
+concept LeastSquaresLagrangian =
+    Lagrangian<L> && requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::VectorXd& r) {
+      { l.residual_size(X.rows(), X.cols()) } -> std::convertible_to<Eigen::Index>;
+      l.residuals(t, X, X, r);
+    };
+
+/// ½|r|² of a least-squares Lagrangian: its value as an ordinary Lagrangian.
+template <class L, class T>
+T half_squared_residual(const L& lagrangian, const T& t, const Mat<T>& X, const Mat<T>& V) {
+  Vec<T> r(lagrangian.residual_size(X.rows(), X.cols()));
+  lagrangian.residuals(t, X, V, r);
+  return T(0.5) * r.squaredNorm();
+}
+
+}  // namespace varsphere

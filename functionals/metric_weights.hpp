@@ -1,0 +1,49 @@
+// Per-token weights w_i(X) of the metrics in which the attention flows are gradient flows
+// (MATH.md §2): g_X(a, b) = Σ_i w_i(X) ⟨a_i, b_i⟩ with
+//   Euclidean (product metric):  w_i = 1,
+//   USA metric:                  w_i = 1/n,
+//   SA metric:                   w_i = Z_i(X)/n², Z_i = Σ_k exp(β⟨x_i, A x_k⟩).
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <varsphere/functionals/lagrangian.hpp>
+
+namespace varsphere {
+
+struct MetricWeights {
+  enum class Kind { Euclidean, Usa, Sa };
+  Kind kind = Kind::Euclidean;
+  double beta = 0.0;          ///< SA only
+  Eigen::MatrixXd A;          ///< SA only: the interaction matrix in Z_i
+
+  static MetricWeights euclidean() { return {}; }
+  static MetricWeights usa() { return {Kind::Usa, 0.0, {}}; }
+  static MetricWeights sa(double beta, Eigen::MatrixXd A) { return {Kind::Sa, beta, std::move(A)}; }
+
+  /// w_i(X) for every token.
+  template <class T>
+  Vec<T> operator()(const Mat<T>& X) const {
+    using std::exp;
+    const Eigen::Index n = X.cols();
+    switch (kind) {
+      case Kind::Euclidean:
+        return Vec<T>::Constant(n, T(1));
+      case Kind::Usa:
+        return Vec<T>::Constant(n, T(1.0 / double(n)));
+      case Kind::Sa: {
+        const Mat<T> S = X.transpose() * (A.cast<T>() * X);
+        Vec<T> w(n);
+        for (Eigen::Index i = 0; i < n; ++i) {
+          T z = T(0);
+          for (Eigen::Index k = 0; k < n; ++k) z += exp(T(beta) * S(i, k));
+          w(i) = z / T(double(n) * double(n));
+        }
+        return w;
+      }
+    }
+    return Vec<T>::Constant(n, T(1));
+  }
+};
+
+}  // namespace varsphere

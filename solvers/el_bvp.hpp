@@ -1,0 +1,293 @@
+// The discrete Euler–Lagrange boundary-value problem on (S^{d-1})^n solved with Ceres
+// (MATH.md §3; DESIGN.md "BVP"):
+//
+//   solve_bvp(L, X_start, X_end, T, K, options) -> BvpResult
+//
+// Nodes X_0..X_K at t_k = kT/K with X_0 = X_start and X_K = X_end fixed; every interior token
+// is one Ceres parameter block of size d on CeresSphereManifold (updates move along geodesics
+// and stay on the sphere).
+//  * Least-squares Lagrangians (L = ½|r|²): Levenberg–Marquardt on the step residuals
+//    sqrt(h)·r(t*, M_k, V_k), whose Jacobian is block-banded in time (sparse Cholesky); the
+//    result minimizes the discrete action.
+//  * Any other Lagrangian: Levenberg–Marquardt on the DEL residuals themselves (their gradient
+//    terms by automatic differentiation, their Jacobian by central differences), which finds
+//    stationary paths whether or not they minimize.
+// The result certifies itself: the DEL residual is recomputed from the returned path and a solve
+// counts as converged only if Ceres converged AND that residual is below the tolerance.
+#pragma once
+
+#include <ceres/ceres.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/core/trajectory.hpp>
+#include <varsphere/manifolds/ceres_sphere_manifold.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/solvers/discrete_action.hpp>
+#include <varsphere/solvers/discrete_lagrangian.hpp>
+
+namespace varsphere {
+
+enum class BvpMethod {
+  Automatic,      ///< least squares when the Lagrangian is a sum of squares, else DEL equations
+  LeastSquares,   ///< minimize ½Σ|step residuals|² (requires a least-squares Lagrangian)
+  DelEquations,   ///< drive the discrete Euler–Lagrange residuals to zero
+};
+
+struct BvpOptions {
+  DiscreteRule rule = DiscreteRule::Midpoint;
+  BvpMethod method = BvpMethod::Automatic;
+  /// Initial path with K+1 frames whose ends equal X_start and X_end; default: the geodesic
+  /// interpolation X_k = γ(k/K) (undefined, and reported, for antipodal endpoint tokens).
+  std::optional<Trajectory> initial_path;
+  int max_iterations = 200;
+  double function_tolerance = 1e-15;
+  double gradient_tolerance = 1e-16;
+  double parameter_tolerance = 1e-15;
+  /// Converged requires the final DEL residual (per unit time, see discrete_action.hpp) below this.
+  double del_tolerance = 1e-8;
+  int threads = 1;
+  bool verbose = false;
+};
+
+struct BvpResult {
+  Trajectory path;              ///< K+1 nodes at t_k = kT/K
+  double action = 0.0;          ///< discrete action S_d
+  double del_residual_max = 0;  ///< max_k,i |P ∇_{x_k,i} S_d| / h
+  int iterations = 0;
+  bool converged = false;
+  std::string status;  ///< what happened, in one line
+  std::string method;  ///< "least-squares" or "del-equations"
+  double wall_seconds = 0.0;
+};
+
+namespace detail {
+
+/// Where token i of node k lives: a Ceres parameter block (interior) or a fixed end.
+struct NodeLayout {
+  Eigen::Index d, n;
+  int K;
+  std::vector<double>* interior;  // (K−1)·n·d values, node-major then token-major
+  const Configuration* start;
+  const Configuration* end;
+  double* block(int k, Eigen::Index i) const { return interior->data() + ((k - 1) * n + i) * d; }
+  bool is_free(int k) const { return k > 0 && k < K; }
+  const double* token(int k, Eigen::Index i) const {
+    if (k == 0) return start->data() + i * d;
+    if (k == K) return end->data() + i * d;
+    return block(k, i);
+  }
+};
+
+/// Gathers nodes k0..k0+count−1 as d×n matrices of T from Ceres' parameter pointers (free nodes,
+/// in order) and the fixed ends.
+template <class T>
+std::vector<Mat<T>> gather_nodes(const NodeLayout& L, int k0, int count, T const* const* params) {
+  std::vector<Mat<T>> nodes;
+  int next = 0;
+  for (int k = k0; k < k0 + count; ++k) {
+    Mat<T> X(L.d, L.n);
+    for (Eigen::Index i = 0; i < L.n; ++i) {
+      if (L.is_free(k)) {
+        for (Eigen::Index c = 0; c < L.d; ++c) X(c, i) = params[next][c];
+        ++next;
+      } else {
+        for (Eigen::Index c = 0; c < L.d; ++c) X(c, i) = T(L.token(k, i)[c]);
+      }
+    }
+    nodes.push_back(std::move(X));
+  }
+  return nodes;
+}
+
+template <class Lag>
+struct StepResidualFunctor {
+  const Lag* lagrangian;
+  NodeLayout layout;
+  DiscreteRule rule;
+  int k;
+  double h;
+  template <class T>
+  bool operator()(T const* const* params, T* residuals) const {
+    const auto nodes = gather_nodes<T>(layout, k, 2, params);
+    Vec<T> r;
+    if (!step_residuals(*lagrangian, rule, k * h, h, nodes[0], nodes[1], r)) return false;
+    for (Eigen::Index j = 0; j < r.size(); ++j) residuals[j] = r(j);
+    return true;
+  }
+};
+
+template <class Lag>
+struct DelResidualFunctor {
+  const Lag* lagrangian;
+  NodeLayout layout;
+  DiscreteRule rule;
+  int k;  // interior node
+  double h;
+  bool operator()(double const* const* params, double* residuals) const {
+    const auto nodes = gather_nodes<double>(layout, k - 1, 3, params);
+    try {
+      const Eigen::MatrixXd G =
+          node_action_gradient(*lagrangian, rule, (k - 1) * h, h, nodes[0], nodes[1], nodes[2]);
+      const Eigen::MatrixXd& X = nodes[1];
+      for (Eigen::Index i = 0; i < layout.n; ++i) {
+        const Eigen::VectorXd g = (G.col(i) - X.col(i).dot(G.col(i)) * X.col(i)) / h;
+        for (Eigen::Index c = 0; c < layout.d; ++c) residuals[i * layout.d + c] = g(c);
+      }
+    } catch (const CutLocusError&) {
+      return false;
+    }
+    return true;
+  }
+};
+
+inline void add_blocks(const NodeLayout& L, int k0, int count, std::vector<double*>& blocks) {
+  for (int k = k0; k < k0 + count; ++k) {
+    if (!L.is_free(k)) continue;
+    for (Eigen::Index i = 0; i < L.n; ++i) blocks.push_back(L.block(k, i));
+  }
+}
+
+inline constexpr int kBvpJetStride = 16;
+
+}  // namespace detail
+
+template <class L>
+BvpResult solve_bvp(const L& lagrangian, const Configuration& X_start, const Configuration& X_end,
+                    double T, int K, const BvpOptions& options = {}) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  validate_configuration(X_start, kUnitTolerance, "BVP start configuration");
+  validate_configuration(X_end, kUnitTolerance, "BVP end configuration");
+  if (X_start.rows() != X_end.rows() || X_start.cols() != X_end.cols()) {
+    throw InvalidInput("BVP: start and end configurations have different shapes");
+  }
+  if (!(T > 0) || !std::isfinite(T)) throw InvalidInput("BVP: T must be positive and finite");
+  if (K < 1) throw InvalidInput("BVP: K must be at least 1");
+  const Eigen::Index d = X_start.rows(), n = X_start.cols();
+  const double h = T / K;
+
+  bool least_squares = false;
+  if constexpr (LeastSquaresLagrangian<L>) {
+    least_squares = options.method != BvpMethod::DelEquations;
+    if constexpr (requires { lagrangian.least_squares_applicable(); }) {
+      least_squares = least_squares && lagrangian.least_squares_applicable();
+    }
+  }
+  if (options.method == BvpMethod::LeastSquares && !least_squares) {
+    throw InvalidInput("BVP: this Lagrangian is not a sum of squares; use the DEL equations");
+  }
+
+  // Initial path.
+  std::vector<double> interior(std::size_t(K - 1) * n * d);
+  const detail::NodeLayout layout{d, n, K, &interior, &X_start, &X_end};
+  for (int k = 1; k < K; ++k) {
+    Eigen::MatrixXd X;
+    if (options.initial_path) {
+      const Trajectory& init = *options.initial_path;
+      if (init.size() != std::size_t(K + 1) || init.dimension() != d || init.tokens() != n) {
+        throw InvalidInput("BVP: the initial path must have K+1 frames of the endpoints' shape");
+      }
+      X = normalize_columns(init.frames[k]);
+    } else {
+      try {
+        X = product::geodesic(X_start, X_end, double(k) / K);
+      } catch (const CutLocusError& e) {
+        throw CutLocusError(
+            std::string("BVP: antipodal endpoints (") + e.what() +
+            "): the minimizing geodesic is not unique, so neither is the geodesic initial path; "
+            "give an initial path");
+      }
+    }
+    Eigen::Map<Eigen::MatrixXd>(layout.block(k, 0), d, n) = X;
+  }
+
+  BvpResult result;
+  result.method = least_squares ? "least-squares" : "del-equations";
+  if (K > 1) {
+    ceres::Problem::Options problem_options;
+    problem_options.manifold_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+    ceres::Problem problem(problem_options);
+    CeresSphereManifold sphere(static_cast<int>(d));
+    std::vector<double*> blocks;
+    if (least_squares) {
+      if constexpr (LeastSquaresLagrangian<L>) {
+        const int m = static_cast<int>(lagrangian.residual_size(d, n));
+        for (int k = 0; k < K; ++k) {
+          using Functor = detail::StepResidualFunctor<L>;
+          auto* cost = new ceres::DynamicAutoDiffCostFunction<Functor, detail::kBvpJetStride>(
+              new Functor{&lagrangian, layout, options.rule, k, h});
+          blocks.clear();
+          detail::add_blocks(layout, k, 2, blocks);
+          for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
+          cost->SetNumResiduals(m);
+          problem.AddResidualBlock(cost, nullptr, blocks);
+        }
+      }
+    } else {
+      for (int k = 1; k < K; ++k) {
+        using Functor = detail::DelResidualFunctor<L>;
+        auto* cost = new ceres::DynamicNumericDiffCostFunction<Functor, ceres::CENTRAL>(
+            new Functor{&lagrangian, layout, options.rule, k, h});
+        blocks.clear();
+        detail::add_blocks(layout, k - 1, 3, blocks);
+        for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
+        cost->SetNumResiduals(int(n * d));
+        problem.AddResidualBlock(cost, nullptr, blocks);
+      }
+    }
+    for (int k = 1; k < K; ++k)
+      for (Eigen::Index i = 0; i < n; ++i) problem.SetManifold(layout.block(k, i), &sphere);
+
+    ceres::Solver::Options solver_options;
+    solver_options.minimizer_type = ceres::TRUST_REGION;
+    solver_options.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
+    solver_options.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
+    solver_options.max_num_iterations = options.max_iterations;
+    solver_options.function_tolerance = options.function_tolerance;
+    solver_options.gradient_tolerance = options.gradient_tolerance;
+    solver_options.parameter_tolerance = options.parameter_tolerance;
+    solver_options.num_threads = options.threads;
+    solver_options.minimizer_progress_to_stdout = options.verbose;
+    solver_options.logging_type = options.verbose ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+    ceres::Solver::Summary summary;
+    ceres::Solve(solver_options, &problem, &summary);
+    result.iterations = static_cast<int>(summary.iterations.size()) - 1;
+    result.converged = summary.termination_type == ceres::CONVERGENCE;
+    result.status = summary.message;
+    if (summary.termination_type == ceres::FAILURE) {
+      throw Error("BVP: the solver failed: " + summary.message);
+    }
+  } else {
+    result.converged = true;
+    result.status = "K = 1: no interior nodes";
+  }
+
+  for (int k = 0; k <= K; ++k) {
+    result.path.push_back(k * h, k == 0   ? X_start
+                                 : k == K ? X_end
+                                          : Eigen::MatrixXd(Eigen::Map<const Eigen::MatrixXd>(
+                                                layout.block(k, 0), d, n)));
+  }
+  result.path.times.back() = T;
+  result.action = discrete_action(lagrangian, options.rule, result.path);
+  result.del_residual_max = del_residual_max(lagrangian, options.rule, result.path);
+  if (result.converged && !(result.del_residual_max <= options.del_tolerance)) {
+    result.converged = false;
+    std::ostringstream why;
+    why << "; but the DEL residual " << result.del_residual_max << " exceeds the tolerance "
+        << options.del_tolerance;
+    result.status += why.str();
+  } else if (!result.converged) {
+    result.status = "not converged: " + result.status;
+  }
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace varsphere
