@@ -1,0 +1,310 @@
+// The discrete Euler–Lagrange BVP (MATH.md §3): discrete geodesics, convergence orders of the
+// discrete rules, the transformer flow recovered as the De Giorgi and flow-matching minimizer,
+// the null Lagrangian, shooting against Ceres, checkEL, continuation, and honest failures.
+// Ceres brings glog, whose CHECK macro must not replace doctest's: doctest comes last.
+#include <ceres/ceres.h>
+// clang-format off
+#include <doctest/doctest.h>
+// clang-format on
+
+#include <cmath>
+#include <varsphere/core/random.hpp>
+#include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/functionals/de_giorgi_lagrangian.hpp>
+#include <varsphere/functionals/flow_matching_lagrangian.hpp>
+#include <varsphere/functionals/kinetic_lagrangian.hpp>
+#include <varsphere/functionals/mechanical_lagrangian.hpp>
+#include <varsphere/functionals/perturbed_lagrangian.hpp>
+#include <varsphere/solvers/check_el.hpp>
+#include <varsphere/solvers/continuation.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/solvers/shooting.hpp>
+
+#include "support/reference_case.hpp"
+
+using namespace varsphere;
+using namespace varsphere::testing;
+using Eigen::MatrixXd;
+
+namespace {
+
+// Accurate flow trajectory sampled on the grid t_k = kT/K.
+template <class Field>
+Trajectory flow_on_grid(const Field& field, const MatrixXd& X0, double T, int K) {
+  FlowOptions o;
+  o.scheme = FlowScheme::Dopri5;
+  o.rtol = 1e-13;
+  o.atol = 1e-14;
+  o.dt = T / K;
+  return integrate(field, X0, 0.0, T, o).trajectory;
+}
+
+double fitted_slope(const std::vector<double>& K, const std::vector<double>& err) {
+  // Least-squares slope of log err against log h = −log K.
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const double m = K.size();
+  for (std::size_t j = 0; j < K.size(); ++j) {
+    const double x = -std::log(K[j]), y = std::log(err[j]);
+    sx += x, sy += y, sxx += x * x, sxy += x * y;
+  }
+  return (m * sxy - sx * sy) / (m * sxx - sx * sx);
+}
+
+}  // namespace
+
+TEST_CASE("discrete geodesic equals the uniformly sampled great circle (pymanopt case)") {
+  const MatrixXd X0 = read_points_case("pm_chordgeod_d3_n3_K16.x0.mat");
+  const MatrixXd X1 = read_points_case("pm_chordgeod_d3_n3_K16.x1.mat");
+  const ReferenceTrajectory ref = read_traj("pm_chordgeod_d3_n3_K16.path.traj");
+  const BvpResult r = solve_bvp(KineticLagrangian{}, X0, X1, 1.0, 16);
+  CHECK(r.converged);
+  REQUIRE(r.path.size() == ref.frames.size());
+  for (std::size_t k = 0; k < ref.frames.size(); ++k) {
+    CHECK((r.path.frames[k] - ref.frames[k]).cwiseAbs().maxCoeff() <= 1e-10);
+  }
+}
+
+TEST_CASE("kinetic BVPs are slerp with action d(X0, X1)^2 / (2T)") {
+  Rng rng(81);
+  for (int d : {2, 3, 8}) {
+    CAPTURE(d);
+    const MatrixXd X0 = product::random_point(rng, d, 4), X1 = product::random_point(rng, d, 4);
+    const double T = 1.7;
+    const BvpResult r = solve_bvp(KineticLagrangian{}, X0, X1, T, 12);
+    CHECK(r.converged);
+    CHECK(r.del_residual_max <= 1e-10);
+    for (int k = 0; k <= 12; ++k) {
+      CHECK(product::distance(r.path.frames[k], product::geodesic(X0, X1, k / 12.0)) <= 1e-10);
+    }
+    const double dist = product::distance(X0, X1);
+    CHECK(r.action == doctest::Approx(dist * dist / (2 * T)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("midpoint rule converges at order 2, the left-endpoint rule at order 1") {
+  // Flow matching for an attention field with a general A: the BVP minimizer between X(0) and
+  // X(T) is the flow, computed to 1e-13 by dopri5. (A rotation field is too symmetric: there the
+  // midpoint rule superconverges at order 4 and the left-endpoint rule at order 2.)
+  Rng rng(82);
+  const int d = 3, n = 3;
+  const MatrixXd X0 = product::random_point(rng, d, n);
+  const AttentionField field(d, {{rng.normal_matrix(d, d), MatrixXd::Identity(d, d)}},
+                             {AttentionWeights::Softmax, 1.0, 1.0});
+  const double T = 1.5;
+  const FlowMatchingLagrangian fm{field};
+  const Trajectory exact = flow_on_grid(field, X0, T, 256);
+  std::vector<double> Ks = {16, 32, 64, 128, 256}, mid, left;
+  for (double K : Ks) {
+    Trajectory reference;  // the flow on this grid
+    const int stride = 256 / int(K);
+    for (int k = 0; k <= int(K); ++k)
+      reference.push_back(exact.times[k * stride], exact.frames[k * stride]);
+    BvpOptions o;
+    mid.push_back(
+        compare_paths(solve_bvp(fm, X0, exact.frames.back(), T, int(K), o).path, reference)
+            .sup_distance);
+    o.rule = DiscreteRule::LeftEndpoint;
+    left.push_back(
+        compare_paths(solve_bvp(fm, X0, exact.frames.back(), T, int(K), o).path, reference)
+            .sup_distance);
+  }
+  const double s2 = fitted_slope(Ks, mid), s1 = fitted_slope(Ks, left);
+  MESSAGE("midpoint order " << s2 << " (errors " << mid.front() << " .. " << mid.back()
+                            << "), left-endpoint order " << s1 << " (" << left.front() << " .. "
+                            << left.back() << ")");
+  CHECK(s2 >= 1.8);
+  CHECK(s2 <= 2.2);
+  CHECK(s1 >= 0.8);
+  CHECK(s1 <= 1.2);
+}
+
+TEST_CASE(
+    "De Giorgi BVP between the flow's endpoints returns the SA/USA flow; action = energy gain") {
+  Rng rng(83);
+  const int d = 3, n = 6;
+  const double T = 2.0, beta = 1.0;
+  const MatrixXd X0 = product::random_point(rng, d, n), I = MatrixXd::Identity(d, d);
+  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    CAPTURE(int(weights));
+    const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
+    const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(weights, beta, d);
+    std::vector<double> sup, gap;
+    for (int K : {16, 32}) {
+      const Trajectory flow = flow_on_grid(field, X0, T, K);
+      const BvpResult r = solve_bvp(L, X0, flow.frames.back(), T, K);
+      INFO(r.status);
+      CHECK(r.converged);
+      sup.push_back(compare_paths(r.path, flow).sup_distance);
+      const double gain =
+          attention_energy(flow.frames.back(), I, beta) - attention_energy(X0, I, beta);
+      gap.push_back(std::abs(r.action - gain));
+    }
+    MESSAGE("sup distance " << sup[0] << " -> " << sup[1] << ", |action - gain| " << gap[0]
+                            << " -> " << gap[1]);
+    // O(h²): halving h divides both by 4 (to within 15%), and they are small.
+    CHECK(sup[0] / sup[1] == doctest::Approx(4.0).epsilon(0.15));
+    CHECK(gap[0] / gap[1] == doctest::Approx(4.0).epsilon(0.15));
+    CHECK(sup[1] <= 1e-3);
+  }
+}
+
+TEST_CASE("flow matching recovers the flow for random non-symmetric A and V") {
+  Rng rng(84);
+  const int d = 3, n = 5;
+  const double T = 1.5;
+  const MatrixXd X0 = product::random_point(rng, d, n);
+  const AttentionField field(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
+                             {AttentionWeights::Softmax, 1.0, 1.0});
+  const FlowMatchingLagrangian L{field};
+  std::vector<double> sup;
+  for (int K : {16, 32}) {
+    const Trajectory flow = flow_on_grid(field, X0, T, K);
+    const BvpResult r = solve_bvp(L, X0, flow.frames.back(), T, K);
+    CHECK(r.converged);
+    sup.push_back(compare_paths(r.path, flow).sup_distance);
+  }
+  MESSAGE("flow matching sup distance " << sup[0] << " -> " << sup[1]);
+  CHECK(sup[0] / sup[1] == doctest::Approx(4.0).epsilon(0.15));
+}
+
+namespace {
+// L_DG − L_FM for checking that the difference is a null Lagrangian.
+struct Difference {
+  const DeGiorgiLagrangian* dg;
+  const FlowMatchingLagrangian<AttentionField>* fm;
+  template <class T>
+  T operator()(const T& t, const Mat<T>& X, const Mat<T>& V) const {
+    return (*dg)(t, X, V) - (*fm)(t, X, V);
+  }
+};
+}  // namespace
+
+TEST_CASE("De Giorgi and flow matching in the same metric differ by a null Lagrangian") {
+  Rng rng(85);
+  const int d = 3, n = 4;
+  const double beta = 1.5, T = 1.0;
+  const MatrixXd X0 = product::random_point(rng, d, n), I = MatrixXd::Identity(d, d);
+  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, beta, d);
+  const FlowMatchingLagrangian fm{dg.field(), dg.metric()};
+  // 1. Same optimal path: both O(h²)-close to the flow, so close to each other.
+  const Trajectory flow = flow_on_grid(dg.field(), X0, T, 32);
+  const BvpResult a = solve_bvp(dg, X0, flow.frames.back(), T, 32);
+  const BvpResult b = solve_bvp(fm, X0, flow.frames.back(), T, 32);
+  CHECK(compare_paths(a.path, b.path).sup_distance <= 1e-4);
+  // 2. L_DG − L_FM = ⟨V, grad_g E⟩_g = dE/dt has identically vanishing E–L residual, along an
+  //    arbitrary smooth path (here a geodesic between unrelated points).
+  const MatrixXd Y = product::random_point(rng, d, n);
+  Trajectory path;
+  for (int k = 0; k <= 200; ++k) path.push_back(k / 200.0, product::geodesic(X0, Y, k / 200.0));
+  const CheckElResult null = check_el(Difference{&dg, &fm}, path);
+  const CheckElResult single = check_el(dg, path);
+  MESSAGE("checkEL of the difference " << null.max_residual << " vs De Giorgi alone "
+                                       << single.max_residual);
+  CHECK(null.max_residual <= 1e-6);
+  CHECK(single.max_residual >= 1e-2);
+}
+
+TEST_CASE("checkEL along an accurate flow: ~0 for its Lagrangians, not for the kinetic one") {
+  Rng rng(86);
+  const int d = 3, n = 5;
+  const MatrixXd X0 = product::random_point(rng, d, n);
+  const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, 2.0, 1.0});
+  const Trajectory flow = flow_on_grid(field, X0, 2.0, 200);
+  const double fm = check_el(FlowMatchingLagrangian{field}, flow).max_residual;
+  const double dg =
+      check_el(DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 2.0, d), flow).max_residual;
+  const double kin = check_el(KineticLagrangian{}, flow).max_residual;
+  MESSAGE("checkEL: flow matching " << fm << ", De Giorgi " << dg << ", kinetic " << kin);
+  CHECK(fm <= 1e-6);
+  CHECK(dg <= 1e-6);
+  CHECK(kin >= 1e-2);
+}
+
+namespace {
+// U(X) = Σ_i ⟨c, x_i⟩ + ½κ Σ_{i≠j} ⟨x_i, x_j⟩: gravity plus a pairwise coupling.
+struct CoupledPotential {
+  Eigen::Vector3d c{0.3, -0.5, 0.8};
+  double kappa = 0.7;
+  template <class T>
+  T operator()(const Mat<T>& X) const {
+    const Vec<T> s = X.rowwise().sum();
+    return c.cast<T>().dot(s) + T(0.5 * kappa) * (s.squaredNorm() - X.squaredNorm());
+  }
+};
+}  // namespace
+
+TEST_CASE("shooting and the Ceres DEL solver agree on a mechanical problem with a potential") {
+  Rng rng(87);
+  const MatrixXd X0 = product::random_point(rng, 3, 2);
+  const MatrixXd V0 = product::random_tangent(rng, X0, 0.8);
+  const double T = 1.0;
+  const CoupledPotential U;
+  // The endpoint comes from the exact E–L flow, so a solution is known to exist.
+  const MatrixXd X1 = mechanical_trajectory(U, X0, V0, T, 1).frames.back();
+  const ShootingResult shot = shoot(U, X0, X1, T, 20);
+  REQUIRE(shot.converged);
+  CHECK((shot.velocity - V0).norm() <= 1e-8);
+  // Discrete solutions at K and 2K, Richardson-extrapolated at the common nodes (O(h⁴)).
+  const MechanicalLagrangian L{U};
+  const BvpResult coarse = solve_bvp(L, X0, X1, T, 100);
+  const BvpResult fine = solve_bvp(L, X0, X1, T, 200);
+  CHECK(coarse.method == "del-equations");
+  CHECK(coarse.converged);
+  CHECK(fine.converged);
+  double worst = 0;
+  for (int k = 0; k <= 20; ++k) {
+    const MatrixXd extrapolated = (4 * fine.path.frames[10 * k] - coarse.path.frames[5 * k]) / 3;
+    worst = std::max(worst, (extrapolated - shot.path.frames[k]).cwiseAbs().maxCoeff());
+  }
+  MESSAGE("Richardson-extrapolated Ceres path vs shooting: " << worst);
+  CHECK(worst <= 1e-8);
+}
+
+TEST_CASE("perturbed Lagrangian L + eps M: the optimal path moves by O(eps), with continuation") {
+  Rng rng(88);
+  const MatrixXd X0 = product::random_point(rng, 3, 3);
+  const double T = 1.0;
+  const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 1.0, 1.0});
+  const MatrixXd X1 = flow_on_grid(field, X0, T, 16).frames.back();
+  auto make = [&](double eps) {
+    return PerturbedLagrangian{FlowMatchingLagrangian{field}, KineticLagrangian{}, eps};
+  };
+  const std::vector<double> eps = {0.0, 1e-3, 2e-3, 4e-3, 8e-3};
+  const auto results = continuation(make, eps, X0, X1, T, 16);
+  std::vector<double> moved, e;
+  for (std::size_t j = 1; j < eps.size(); ++j) {
+    CHECK(results[j].converged);
+    moved.push_back(compare_paths(results[j].path, results[0].path).sup_distance);
+    e.push_back(eps[j]);
+  }
+  const double slope =
+      fitted_slope(std::vector<double>{1 / e[0], 1 / e[1], 1 / e[2], 1 / e[3]}, moved);
+  MESSAGE("path displacement vs eps: slope " << slope);
+  CHECK(slope == doctest::Approx(1.0).epsilon(0.05));
+}
+
+TEST_CASE("failures are reported: antipodal endpoints, non-convergence, bad sizes") {
+  Rng rng(89);
+  const MatrixXd X0 = product::random_point(rng, 3, 2);
+  MatrixXd X1 = product::random_point(rng, 3, 2);
+  X1.col(1) = -X0.col(1);
+  try {
+    solve_bvp(KineticLagrangian{}, X0, X1, 1.0, 8);
+    FAIL("no error for antipodal endpoints");
+  } catch (const CutLocusError& e) {
+    CHECK(std::string(e.what()).find("antipodal") != std::string::npos);
+  }
+  const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 4.0, 1.0});
+  BvpOptions few;
+  few.max_iterations = 1;
+  const BvpResult r =
+      solve_bvp(FlowMatchingLagrangian{field}, X0, product::random_point(rng, 3, 2), 3.0, 16, few);
+  CHECK_FALSE(r.converged);
+  CHECK(r.status.find("not converged") != std::string::npos);
+  CHECK_THROWS_AS(solve_bvp(KineticLagrangian{}, X0, X0, 0.0, 8), InvalidInput);
+  CHECK_THROWS_AS(solve_bvp(KineticLagrangian{}, X0, X0, 1.0, 0), InvalidInput);
+  CHECK_THROWS_AS(DeGiorgiLagrangian(AttentionWeights::Softmax, 1.0, rng.normal_matrix(3, 3)),
+                  InvalidInput);
+}
