@@ -13,4 +13,10 @@ void add_demo_command(CLI::App& app);
 /// `varsphere flow`: integrate the attention flow (DESIGN.md).
 void add_flow_command(CLI::App& app);
 
+/// `varsphere bvp`: optimal path between two configurations (DESIGN.md).
+void add_bvp_command(CLI::App& app);
+
+/// `varsphere compare`: the flow against the optimal path between its endpoints (DESIGN.md).
+void add_compare_command(CLI::App& app);
+
 }  // namespace varsphere::apps

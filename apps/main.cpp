@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   varsphere::apps::add_demo_command(app);
   varsphere::apps::add_flow_command(app);
+  varsphere::apps::add_bvp_command(app);
+  varsphere::apps::add_compare_command(app);
   // CLI11 would say only "a subcommand is required": name the word it did not recognize.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -1,0 +1,62 @@
+// `varsphere bvp`: the optimal path between two configurations for a Lagrangian (DESIGN.md).
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <varsphere/core/csv.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/core/trajectory_io.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
+
+#include "bvp_flags.hpp"
+#include "commands.hpp"
+#include "lagrangian_choice.hpp"
+#include "output_files.hpp"
+
+namespace varsphere::apps {
+
+namespace {
+
+struct BvpCommandFlags {
+  std::string x0, x1;
+  BvpFlags bvp;
+  std::string out, json;
+};
+
+void run_bvp(const BvpCommandFlags& f) {
+  f.bvp.check();
+  check_output_path(f.out, "--out", {".csv", ".h5"});
+  check_output_path(f.json, "--json", {".json"});
+  const Configuration X0 = read_points(f.x0);
+  const Configuration X1 = read_points(f.x1);
+  if (X0.rows() != X1.rows() || X0.cols() != X1.cols()) {
+    throw InvalidInput("--x0 and --x1 have different shapes (" + std::to_string(X0.cols()) + "x" +
+                       std::to_string(X0.rows()) + " vs " + std::to_string(X1.cols()) + "x" +
+                       std::to_string(X1.rows()) + ")");
+  }
+  with_lagrangian(f.bvp.lagrangian, f.bvp.attention, X0.rows(), [&](const auto& L) {
+    const BvpOptions options = f.bvp.options(X0);
+    const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
+    nlohmann::json summary = bvp_summary(f.bvp, X0, r);
+    summary["command"] = "bvp";
+    if (!f.json.empty()) write_json(f.json, summary);
+    print_bvp(std::cout, f.bvp, r);
+    if (!r.converged) throw Error("BVP not converged: " + r.status);
+    if (!f.out.empty()) write_trajectory(f.out, r.path, bvp_attributes(f.bvp));
+  });
+}
+
+}  // namespace
+
+void add_bvp_command(CLI::App& app) {
+  auto f = std::make_shared<BvpCommandFlags>();
+  CLI::App* cmd = app.add_subcommand("bvp", "Optimal path between two configurations (DEL BVP)");
+  cmd->add_option("--x0", f->x0, "CSV start configuration")->required();
+  cmd->add_option("--x1", f->x1, "CSV end configuration")->required();
+  f->bvp.add_to(*cmd);
+  cmd->add_option("--out", f->out, "optimal path (.csv or .h5), written only if converged");
+  cmd->add_option("--json", f->json, "JSON summary (written also when not converged)");
+  cmd->callback([f] { run_bvp(*f); });
+}
+
+}  // namespace varsphere::apps

@@ -1,0 +1,95 @@
+#include "bvp_flags.hpp"
+
+#include <iomanip>
+#include <varsphere/core/error.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
+
+#include "lagrangian_choice.hpp"
+
+namespace varsphere::apps {
+
+void BvpFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--T", T, "time horizon T > 0")->required();
+  cmd.add_option("--K", K, "number of time steps (K+1 nodes)")->required();
+  cmd.add_option("--lagrangian", lagrangian, kLagrangianNames)
+      ->required()
+      ->check(CLI::IsMember({"kinetic", "flow-matching", "de-giorgi"}));
+  attention.add_to(cmd);
+  cmd.add_option("--init", init, "initial path: geodesic or flow")
+      ->check(CLI::IsMember({"geodesic", "flow"}));
+  cmd.add_option("--rule", rule, "discrete Lagrangian: midpoint (order 2) or left (order 1)")
+      ->check(CLI::IsMember({"midpoint", "left"}));
+  cmd.add_option("--max-iterations", max_iterations, "solver iterations");
+  cmd.add_option("--threads", threads, "threads for the solver");
+  cmd.add_option("--del-tolerance", del_tolerance,
+                 "converged when the DEL residual <= tol * max(1, scale)");
+}
+
+void BvpFlags::check() const {
+  if (!(T > 0) || !std::isfinite(T)) throw InvalidInput("--T must be positive");
+  if (K < 1) throw InvalidInput("--K must be at least 1");
+  if (max_iterations < 1) throw InvalidInput("--max-iterations must be at least 1");
+  if (threads < 1) throw InvalidInput("--threads must be at least 1");
+  if (!(del_tolerance > 0)) throw InvalidInput("--del-tolerance must be positive");
+}
+
+Trajectory accurate_flow(const AttentionFlags& attention, const Configuration& X0, double T,
+                         int K) {
+  FlowOptions o;
+  o.scheme = FlowScheme::Dopri5;
+  o.rtol = 1e-12;
+  o.atol = 1e-13;
+  o.dt = T / K;
+  o.norm = attention.placement();
+  return integrate(attention.field(X0.rows()), X0, 0.0, T, o).trajectory;
+}
+
+BvpOptions BvpFlags::options(const Configuration& X0) const {
+  BvpOptions o;
+  o.rule = parse_discrete_rule(rule);
+  o.max_iterations = max_iterations;
+  o.threads = threads;
+  o.del_tolerance = del_tolerance;
+  if (init == "flow") o.initial_path = accurate_flow(attention, X0, T, K);
+  return o;
+}
+
+nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const BvpResult& r) {
+  return {{"n", X0.cols()},
+          {"d", X0.rows()},
+          {"T", f.T},
+          {"K", f.K},
+          {"lagrangian", f.lagrangian},
+          {"model", f.attention.model},
+          {"beta", f.attention.beta},
+          {"rule", f.rule},
+          {"init", f.init},
+          {"method", r.method},
+          {"action", r.action},
+          {"del_residual_max", r.del_residual_max},
+          {"del_residual_scale", r.del_residual_scale},
+          {"iterations", r.iterations},
+          {"converged", r.converged},
+          {"status", r.status},
+          {"wall_seconds", r.wall_seconds}};
+}
+
+TrajectoryAttributes bvp_attributes(const BvpFlags& f) {
+  return {{"lagrangian", f.lagrangian},
+          {"model", f.attention.model},
+          {"beta", std::to_string(f.attention.beta)},
+          {"T", std::to_string(f.T)},
+          {"K", std::to_string(f.K)},
+          {"rule", f.rule}};
+}
+
+void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r) {
+  out << std::setprecision(10) << "bvp: " << f.lagrangian << " Lagrangian, T = " << f.T
+      << ", K = " << f.K << " (" << r.method << ")\n"
+      << "  action " << r.action << ", DEL residual " << std::setprecision(3) << r.del_residual_max
+      << " (scale " << r.del_residual_scale << ")\n"
+      << "  " << (r.converged ? "converged" : "NOT converged") << " after " << r.iterations
+      << " iterations, " << r.wall_seconds << " s: " << r.status << "\n";
+}
+
+}  // namespace varsphere::apps

@@ -1,0 +1,41 @@
+// Flags and reporting shared by `bvp` and `compare`: --T, --K, --lagrangian, the attention
+// flags, --init, --rule, --max-iterations, --threads.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <varsphere/core/trajectory.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
+
+#include "attention_flags.hpp"
+
+namespace varsphere::apps {
+
+struct BvpFlags {
+  double T = 0;
+  int K = 0;
+  std::string lagrangian;
+  AttentionFlags attention;
+  std::string init = "geodesic";
+  std::string rule = "midpoint";
+  int max_iterations = 200;
+  int threads = 1;
+  double del_tolerance = 1e-7;
+
+  void add_to(CLI::App& cmd);
+  /// Throws InvalidInput for T <= 0, K < 1, bad iteration or thread counts.
+  void check() const;
+  /// Solver options; with --init flow the initial path is the flow from X0 sampled at K+1 times.
+  BvpOptions options(const Configuration& X0) const;
+};
+
+nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const BvpResult& r);
+TrajectoryAttributes bvp_attributes(const BvpFlags& f);
+void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r);
+
+/// The attention flow from X0 on the grid t_k = kT/K (dopri5, rtol 1e-12, atol 1e-13).
+Trajectory accurate_flow(const AttentionFlags& attention, const Configuration& X0, double T, int K);
+
+}  // namespace varsphere::apps
