@@ -112,7 +112,9 @@ void AttentionField::drive(const T& t, const Eigen::Matrix<T, -1, -1>& X,
     D.setZero(d_, n);
     Eigen::Matrix<T, -1, -1> W(n, n);  // W(j, i): weight of token j in the update of token i
     for (const AttentionHead& head : heads_at(value_of(t))) {
-      const Eigen::Matrix<T, -1, -1> AX = head.A.cast<T>() * X;
+      // Multiplications by an identity A or V are skipped: in Jet arithmetic they are not free.
+      const Eigen::Matrix<T, -1, -1> AX =
+          head.A.isIdentity(0.0) ? X : Eigen::Matrix<T, -1, -1>(head.A.cast<T>() * X);
       for (Eigen::Index i = 0; i < n; ++i) {
         for (Eigen::Index j = 0; j < n; ++j) W(j, i) = T(options_.beta) * X.col(i).dot(AX.col(j));
         if (options_.weights == AttentionWeights::Softmax) {
@@ -128,7 +130,11 @@ void AttentionField::drive(const T& t, const Eigen::Matrix<T, -1, -1>& X,
           for (Eigen::Index j = 0; j < n; ++j) W(j, i) = exp(W(j, i)) / T(double(n));
         }
       }
-      D += head.V.cast<T>() * (X * W);
+      if (head.V.isIdentity(0.0)) {
+        D += X * W;
+      } else {
+        D += head.V.cast<T>() * (X * W);
+      }
     }
     D *= T(options_.sign);
   }

@@ -32,7 +32,8 @@ struct MetricWeights {
       case Kind::Usa:
         return Vec<T>::Constant(n, T(1.0 / double(n)));
       case Kind::Sa: {
-        const Mat<T> S = X.transpose() * (A.cast<T>() * X);
+        const Mat<T> S =
+            A.isIdentity(0.0) ? Mat<T>(X.transpose() * X) : Mat<T>(X.transpose() * (A.cast<T>() * X));
         Vec<T> w(n);
         for (Eigen::Index i = 0; i < n; ++i) {
           T z = T(0);

@@ -1,0 +1,52 @@
+// The De Giorgi BVP for SA (MATH.md §3): n = 16 tokens on S^7, T = 2, K ∈ {64, 128, 256, 512},
+// between the endpoints of an accurate flow. Targets (issue 4): K = 128 under 2 s on 2 cores,
+// time(K = 512)/time(K = 128) ≤ 5, DEL residual ≤ 1e-9. Counters: iterations, the final DEL
+// residual and its scale, and the distance of the optimal path to the flow. `init` 0 starts from
+// the geodesic interpolation, 1 from the flow itself (the warm start of `compare --init flow`).
+#include <benchmark/benchmark.h>
+
+#include <varsphere/core/random.hpp>
+#include <varsphere/functionals/de_giorgi_lagrangian.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/solvers/path_comparison.hpp>
+
+namespace {
+
+using namespace varsphere;
+
+void BM_DeGiorgiBvp(benchmark::State& state) {
+  const int K = static_cast<int>(state.range(0));
+  const bool warm = state.range(1) != 0;
+  const int d = 8, n = 16;
+  const double T = 2.0;
+  Rng rng(5);
+  const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
+  const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, 1.0, 1.0});
+  FlowOptions flow_options;
+  flow_options.scheme = FlowScheme::Dopri5;
+  flow_options.rtol = 1e-12;
+  flow_options.atol = 1e-13;
+  flow_options.dt = T / K;
+  const Trajectory flow = integrate(field, X0, 0.0, T, flow_options).trajectory;
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
+  BvpOptions options;
+  options.threads = 2;
+  if (warm) options.initial_path = flow;
+  BvpResult result;
+  for (auto _ : state) result = solve_bvp(L, X0, flow.frames.back(), T, K, options);
+  state.counters["iterations"] = result.iterations;
+  state.counters["del_residual"] = result.del_residual_max;
+  state.counters["del_scale"] = result.del_residual_scale;
+  state.counters["distance_to_flow"] = compare_paths(result.path, flow).sup_distance;
+  state.counters["converged"] = result.converged;
+}
+
+}  // namespace
+
+BENCHMARK(BM_DeGiorgiBvp)
+    ->ArgsProduct({{64, 128, 256, 512}, {0, 1}})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_MAIN();
