@@ -6,9 +6,9 @@
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/core/progress.hpp>
 #include <varsphere/core/random.hpp>
-#include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/core/scalar.hpp>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/core/trajectory_io.hpp>
@@ -25,13 +25,13 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
-#include <varsphere/solvers/clusters.hpp>
-#include <varsphere/solvers/flow_diagnostics.hpp>
-#include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/check_el.hpp>
+#include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/continuation.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/discrete_lagrangian.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/solvers/flow_diagnostics.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>

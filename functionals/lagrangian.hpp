@@ -30,11 +30,11 @@ concept Lagrangian = requires(const L& l, double t, const Eigen::MatrixXd& X) {
 };
 
 template <class L>
-concept LeastSquaresLagrangian =
-    Lagrangian<L> && requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::VectorXd& r) {
-      { l.residual_size(X.rows(), X.cols()) } -> std::convertible_to<Eigen::Index>;
-      l.residuals(t, X, X, r);
-    };
+concept LeastSquaresLagrangian = Lagrangian<L> &&
+    requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::VectorXd& r) {
+  { l.residual_size(X.rows(), X.cols()) } -> std::convertible_to<Eigen::Index>;
+  l.residuals(t, X, X, r);
+};
 
 /// ½|r|² of a least-squares Lagrangian: its value as an ordinary Lagrangian.
 template <class L, class T>

@@ -14,8 +14,8 @@ namespace varsphere {
 struct MetricWeights {
   enum class Kind { Euclidean, Usa, Sa };
   Kind kind = Kind::Euclidean;
-  double beta = 0.0;          ///< SA only
-  Eigen::MatrixXd A;          ///< SA only: the interaction matrix in Z_i
+  double beta = 0.0;  ///< SA only
+  Eigen::MatrixXd A;  ///< SA only: the interaction matrix in Z_i
 
   static MetricWeights euclidean() { return {}; }
   static MetricWeights usa() { return {Kind::Usa, 0.0, {}}; }
@@ -32,8 +32,8 @@ struct MetricWeights {
       case Kind::Usa:
         return Vec<T>::Constant(n, T(1.0 / double(n)));
       case Kind::Sa: {
-        const Mat<T> S =
-            A.isIdentity(0.0) ? Mat<T>(X.transpose() * X) : Mat<T>(X.transpose() * (A.cast<T>() * X));
+        const Mat<T> S = A.isIdentity(0.0) ? Mat<T>(X.transpose() * X)
+                                           : Mat<T>(X.transpose() * (A.cast<T>() * X));
         Vec<T> w(n);
         for (Eigen::Index i = 0; i < n; ++i) {
           T z = T(0);

@@ -19,15 +19,13 @@ struct PerturbedLagrangian {
     return base(t, X, V) + T(epsilon) * perturbation(t, X, V);
   }
 
-  Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const
-    requires LeastSquaresLagrangian<L> && LeastSquaresLagrangian<M>
-  {
+  Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const requires
+      LeastSquaresLagrangian<L> && LeastSquaresLagrangian<M> {
     return base.residual_size(d, n) + perturbation.residual_size(d, n);
   }
   template <class T>
-  void residuals(const T& t, const Mat<T>& X, const Mat<T>& V, Vec<T>& r) const
-    requires LeastSquaresLagrangian<L> && LeastSquaresLagrangian<M>
-  {
+  void residuals(const T& t, const Mat<T>& X, const Mat<T>& V,
+                 Vec<T>& r) const requires LeastSquaresLagrangian<L> && LeastSquaresLagrangian<M> {
     Vec<T> a(base.residual_size(X.rows(), X.cols()));
     Vec<T> b(perturbation.residual_size(X.rows(), X.cols()));
     base.residuals(t, X, V, a);

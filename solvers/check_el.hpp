@@ -8,12 +8,12 @@
 #pragma once
 
 #include <algorithm>
-#include <vector>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
+#include <vector>
 
 namespace varsphere {
 

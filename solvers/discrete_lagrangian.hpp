@@ -73,8 +73,8 @@ bool step_value(const L& lagrangian, DiscreteRule rule, double t_a, double h, co
 
 /// sqrt(h)·r(t*, M, V) for a least-squares Lagrangian; false at the cut locus.
 template <class L, class T>
-bool step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, double h,
-                    const Mat<T>& Xa, const Mat<T>& Xb, Vec<T>& r) {
+bool step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, double h, const Mat<T>& Xa,
+                    const Mat<T>& Xb, Vec<T>& r) {
   Mat<T> M, V;
   if (!step_state(rule, Xa, Xb, h, M, V)) return false;
   r.resize(lagrangian.residual_size(Xa.rows(), Xa.cols()));

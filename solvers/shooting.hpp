@@ -23,11 +23,11 @@ struct ShootingOptions {
   double rtol = 1e-13, atol = 1e-14;  ///< ODE tolerances
   double tolerance = 1e-11;           ///< on |log_{X_end} X(T)|
   int max_iterations = 30;
-  double fd_step = 1e-7;              ///< finite-difference step of the Newton Jacobian
+  double fd_step = 1e-7;  ///< finite-difference step of the Newton Jacobian
 };
 
 struct ShootingResult {
-  Trajectory path;          ///< X(t) on the requested grid
+  Trajectory path;           ///< X(t) on the requested grid
   Eigen::MatrixXd velocity;  ///< V_0
   double endpoint_error = 0.0;
   int iterations = 0;
@@ -102,13 +102,15 @@ ShootingResult shoot(const Potential& potential, const Configuration& X0, const 
     const Trajectory tr = mechanical_trajectory(potential, X0, velocity_of(xi), T, 1, options);
     const Eigen::MatrixXd L = product::log(X1, tr.frames.back());
     Eigen::VectorXd r(m);
-    for (Eigen::Index i = 0; i < n; ++i) r.segment(i * (d - 1), d - 1) = B1[i].transpose() * L.col(i);
+    for (Eigen::Index i = 0; i < n; ++i)
+      r.segment(i * (d - 1), d - 1) = B1[i].transpose() * L.col(i);
     return r;
   };
   // Initial guess: the geodesic's velocity.
   const Eigen::MatrixXd L0 = product::log(X0, X1) / T;
   Eigen::VectorXd xi(m);
-  for (Eigen::Index i = 0; i < n; ++i) xi.segment(i * (d - 1), d - 1) = B0[i].transpose() * L0.col(i);
+  for (Eigen::Index i = 0; i < n; ++i)
+    xi.segment(i * (d - 1), d - 1) = B0[i].transpose() * L0.col(i);
   ShootingResult result;
   Eigen::VectorXd r = miss(xi);
   for (; result.iterations < options.max_iterations && r.norm() > options.tolerance;

@@ -150,6 +150,30 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("Newton on the DEL equations certifies a least-squares solution to rounding level") {
+  // The route documented in BvpOptions::del_tolerance: Levenberg–Marquardt stops near 1e-8
+  // relative (cost rounding); Newton on the DEL equations from its path reaches ~1e-12 and
+  // moves the path only by that much.
+  Rng rng(90);
+  const int d = 3, n = 4;
+  const MatrixXd X0 = product::random_point(rng, d, n);
+  const AttentionField field =
+      AttentionField::identity(d, {AttentionWeights::Unnormalized, 1.0, 1.0});
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Unnormalized, 1.0, d);
+  const Trajectory flow = flow_on_grid(field, X0, 1.5, 16);
+  const BvpResult ls = solve_bvp(L, X0, flow.frames.back(), 1.5, 16);
+  BvpOptions newton;
+  newton.method = BvpMethod::DelEquations;
+  newton.initial_path = ls.path;
+  newton.del_tolerance = 1e-12;
+  const BvpResult certified = solve_bvp(L, X0, flow.frames.back(), 1.5, 16, newton);
+  MESSAGE("DEL residual: least squares " << ls.del_residual_max << ", Newton "
+                                         << certified.del_residual_max);
+  CHECK(certified.converged);
+  CHECK(certified.del_residual_max <= 1e-12 * std::max(1.0, certified.del_residual_scale));
+  CHECK(compare_paths(ls.path, certified.path).sup_distance <= 1e-6);
+}
+
 TEST_CASE("flow matching recovers the flow for random non-symmetric A and V") {
   Rng rng(84);
   const int d = 3, n = 5;
