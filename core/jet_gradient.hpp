@@ -36,4 +36,29 @@ Scalar value_and_gradient(const F& f, const Eigen::Matrix<Scalar, -1, 1>& x,
   return value;
 }
 
+/// Writes f(x) into `value` and its Jacobian (outputs × inputs) into `jac` for a vector-valued f
+/// (a generic callable taking and returning Eigen vectors of Jet<double, S>).
+template <int S = kGradientChunk, class F>
+void value_and_jacobian(const F& f, const Eigen::VectorXd& x, Eigen::VectorXd& value,
+                        Eigen::MatrixXd& jac) {
+  using J = ceres::Jet<double, S>;
+  const Eigen::Index m = x.size();
+  Eigen::Matrix<J, -1, 1> xj(m);
+  for (Eigen::Index k = 0; k < m; ++k) xj(k) = J(x(k));
+  for (Eigen::Index begin = 0; begin < std::max<Eigen::Index>(m, 1); begin += S) {
+    const Eigen::Index end = std::min<Eigen::Index>(begin + S, m);
+    for (Eigen::Index k = begin; k < end; ++k) xj(k).v[k - begin] = 1.0;
+    const Eigen::Matrix<J, -1, 1> out = f(xj);
+    if (begin == 0) {
+      value.resize(out.size());
+      jac.resize(out.size(), m);
+      for (Eigen::Index r = 0; r < out.size(); ++r) value(r) = out(r).a;
+    }
+    for (Eigen::Index k = begin; k < end; ++k) {
+      for (Eigen::Index r = 0; r < out.size(); ++r) jac(r, k) = out(r).v[k - begin];
+      xj(k).v[k - begin] = 0.0;
+    }
+  }
+}
+
 }  // namespace varsphere

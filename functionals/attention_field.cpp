@@ -182,4 +182,51 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
   }
 }
 
+Eigen::MatrixXd AttentionField::velocity_jacobian(
+    double t, const Eigen::Ref<const Eigen::MatrixXd>& X) const {
+  check_input(X);
+  const Eigen::Index d = X.rows(), n = X.cols();
+  const double beta = options_.beta;
+  const bool softmax = options_.weights == AttentionWeights::Softmax;
+  Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n * d, n * d);
+  Eigen::MatrixXd D = Eigen::MatrixXd::Zero(d, n);
+  for (const AttentionHead& head : heads_at(t)) {
+    const Eigen::MatrixXd AX = head.A * X, AtX = head.A.transpose() * X, VX = head.V * X;
+    // W(l, i): weight of token l in the update of token i (column i sums to 1 for SA).
+    Eigen::MatrixXd W = beta * (AX.transpose() * X);  // (l, i) = β⟨x_i, A x_l⟩
+    for (Eigen::Index i = 0; i < n; ++i) {
+      auto col = W.col(i);
+      if (softmax) {
+        col = (col.array() - col.maxCoeff()).exp().matrix();
+        col /= col.sum();
+      } else {
+        col = (col.array().exp() / static_cast<double>(n)).matrix();
+      }
+    }
+    const Eigen::MatrixXd Dh = VX * W;  // column i = D_i of this head
+    const double c = softmax ? 1.0 : 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      // δ_ik term: β Σ_l w_il (V x_l − c D_i)(A x_l)ᵀ
+      const Eigen::MatrixXd centered = VX.colwise() - c * Dh.col(i);
+      J.block(i * d, i * d, d, d) += beta * centered * W.col(i).asDiagonal() * AX.transpose();
+      for (Eigen::Index k = 0; k < n; ++k) {
+        J.block(i * d, k * d, d, d) +=
+            W(k, i) * (head.V + beta * (VX.col(k) - c * Dh.col(i)) * AtX.col(i).transpose());
+      }
+    }
+    D += Dh;
+  }
+  J *= options_.sign;
+  D *= options_.sign;
+  // Project: ∂F_i/∂x_k = P_i ∂D_i/∂x_k − δ_ik (⟨x_i, D_i⟩ I + x_i D_iᵀ).
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::VectorXd x = X.col(i);
+    auto rows = J.middleRows(i * d, d);
+    rows -= x * (x.transpose() * rows);
+    J.block(i * d, i * d, d, d) -=
+        x.dot(D.col(i)) * Eigen::MatrixXd::Identity(d, d) + x * D.col(i).transpose();
+  }
+  return J;
+}
+
 }  // namespace varsphere

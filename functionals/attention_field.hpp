@@ -76,6 +76,15 @@ class AttentionField {
   void velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                 Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const;
 
+  /// Jacobian of the velocity, ∂F_i/∂x_k as the d×d block (i, k) of an (nd)×(nd) matrix (ambient
+  /// coordinates, token-major: entry (i·d + a, k·d + b) = ∂F_{i,a}/∂x_{k,b}). Closed form, O(n²d²)
+  /// (MATH.md §2): with s_il = β⟨x_i, A x_l⟩ and D_i = Σ_l w_il V x_l,
+  ///   ∂D_i/∂x_k = w_ik V + β w_ik (V x_k − c D_i)(Aᵀx_i)ᵀ + δ_ik β Σ_l w_il (V x_l − c D_i)(A
+  ///   x_l)ᵀ,
+  /// c = 1 for SA (softmax centering) and 0 for USA, summed over heads and times the sign; then
+  ///   ∂F_i/∂x_k = P_i ∂D_i/∂x_k − δ_ik (⟨x_i, D_i⟩ I + x_i D_iᵀ).
+  Eigen::MatrixXd velocity_jacobian(double t, const Eigen::Ref<const Eigen::MatrixXd>& X) const;
+
   /// Generic drive for any scalar (double or Jet); the double overload uses the fast path.
   template <class T>
   void drive(const T& t, const Eigen::Matrix<T, -1, -1>& X, Eigen::Matrix<T, -1, -1>& D) const;

@@ -56,6 +56,30 @@ class DeGiorgiLagrangian {
     return half_squared_residual(*this, t, X, V);
   }
 
+  /// Closed-form ∂r/∂X and ∂r/∂V: for the velocity part sqrt(w_i) v_i,
+  /// ∂/∂x_k = v_i (∂w_i/∂x_k)ᵀ/(2 sqrt(w_i)) and ∂/∂v_k = δ_ik sqrt(w_i) I; for the field part
+  /// sqrt(w_i) F_i, ∂/∂x_k = sqrt(w_i) ∂F_i/∂x_k + F_i (∂w_i/∂x_k)ᵀ/(2 sqrt(w_i)).
+  void residual_jacobians(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+                          Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const {
+    const Eigen::Index d = X.rows(), n = X.cols();
+    Eigen::MatrixXd F;
+    field_(t, X, F);
+    const Eigen::VectorXd w = metric_(X), sw = w.cwiseSqrt();
+    const Eigen::MatrixXd G = metric_.gradient(X);
+    const Eigen::MatrixXd JF = field_.velocity_jacobian(t, X);
+    r.resize(2 * n * d);
+    JX.setZero(2 * n * d, n * d);
+    JV.setZero(2 * n * d, n * d);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      r.segment(i * d, d) = sw(i) * V.col(i);
+      r.segment((n + i) * d, d) = sw(i) * F.col(i);
+      JX.middleRows(i * d, d) = V.col(i) * G.row(i) / (2 * sw(i));
+      JX.middleRows((n + i) * d, d) =
+          sw(i) * JF.middleRows(i * d, d) + F.col(i) * G.row(i) / (2 * sw(i));
+      JV.block(i * d, i * d, d, d).diagonal().setConstant(sw(i));
+    }
+  }
+
  private:
   AttentionField field_;
   MetricWeights metric_;

@@ -34,6 +34,33 @@ struct FlowMatchingLagrangian {
   T operator()(const T& t, const Mat<T>& X, const Mat<T>& V) const {
     return half_squared_residual(*this, t, X, V);
   }
+
+  /// Closed-form ∂r/∂X and ∂r/∂V when the field provides velocity_jacobian():
+  ///   ∂r_i/∂x_k = −sqrt(w_i) ∂F_i/∂x_k + (v_i − F_i)(∂w_i/∂x_k)ᵀ / (2 sqrt(w_i)),
+  ///   ∂r_i/∂v_k = δ_ik sqrt(w_i) I.
+  void residual_jacobians(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+                          Eigen::VectorXd& r, Eigen::MatrixXd& JX,
+                          Eigen::MatrixXd& JV) const requires
+      requires(const Field& f, double s, const Eigen::MatrixXd& Y) {
+    f.velocity_jacobian(s, Y);
+  }
+  {
+    const Eigen::Index d = X.rows(), n = X.cols();
+    Eigen::MatrixXd F;
+    field(t, X, F);
+    const Eigen::VectorXd w = metric(X), sw = w.cwiseSqrt();
+    const Eigen::MatrixXd G = metric.gradient(X);
+    JX = -field.velocity_jacobian(t, X);
+    JV = Eigen::MatrixXd::Zero(n * d, n * d);
+    r.resize(n * d);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Eigen::VectorXd diff = V.col(i) - F.col(i);
+      r.segment(i * d, d) = sw(i) * diff;
+      JX.middleRows(i * d, d) *= sw(i);
+      JX.middleRows(i * d, d) += diff * G.row(i) / (2 * sw(i));
+      JV.block(i * d, i * d, d, d).diagonal().setConstant(sw(i));
+    }
+  }
 };
 
 template <class Field>

@@ -13,6 +13,13 @@ struct KineticLagrangian {
   void residuals(const T&, const Mat<T>&, const Mat<T>& V, Vec<T>& r) const {
     r = Eigen::Map<const Vec<T>>(V.data(), V.size());
   }
+  /// r = V: ∂r/∂X = 0, ∂r/∂V = I.
+  void residual_jacobians(double, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+                          Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const {
+    r = Eigen::Map<const Eigen::VectorXd>(V.data(), V.size());
+    JX = Eigen::MatrixXd::Zero(X.size(), X.size());
+    JV = Eigen::MatrixXd::Identity(X.size(), X.size());
+  }
   template <class T>
   T operator()(const T&, const Mat<T>&, const Mat<T>& V) const {
     return T(0.5) * V.squaredNorm();

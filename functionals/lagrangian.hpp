@@ -36,6 +36,19 @@ concept LeastSquaresLagrangian = Lagrangian<L> &&
   l.residuals(t, X, X, r);
 };
 
+/// A least-squares Lagrangian that also provides its residual Jacobians in closed form,
+///     void residual_jacobians(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+///                             Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const;
+/// with JX = ∂r/∂X and JV = ∂r/∂V (m × nd, ambient coordinates, column k·d + b = ∂/∂x_{k,b}).
+/// The BVP solver then assembles the step Jacobians from them instead of automatic
+/// differentiation (same values, far fewer operations for attention Lagrangians).
+template <class L>
+concept AnalyticLeastSquaresLagrangian = LeastSquaresLagrangian<L> &&
+    requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::VectorXd& r,
+             Eigen::MatrixXd& J) {
+  l.residual_jacobians(t, X, X, r, J, J);
+};
+
 /// ½|r|² of a least-squares Lagrangian: its value as an ordinary Lagrangian.
 template <class L, class T>
 T half_squared_residual(const L& lagrangian, const T& t, const Mat<T>& X, const Mat<T>& V) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
@@ -64,6 +65,9 @@ struct BvpOptions {
   int polish_steps = 5;
   int threads = 1;
   bool verbose = false;
+  /// Use a Lagrangian's closed-form residual Jacobians when it has them (kinetic, De Giorgi,
+  /// flow matching with an attention field); false forces automatic differentiation.
+  bool analytic_jacobians = true;
 };
 
 struct BvpResult {
@@ -156,6 +160,76 @@ struct DelResidualFunctor {
     }
     return true;
   }
+};
+
+/// Step residual sqrt(h)·r(t*, M, V) with a Jacobian assembled from the Lagrangian's closed-form
+/// ∂r/∂M, ∂r/∂V and, token by token, the (2d × 2d) Jacobian of (m_i, v_i) with respect to the
+/// step's end tokens (a_i, b_i) — O(m·n·d²) instead of automatic differentiation through the
+/// whole Lagrangian.
+template <class Lag>
+class AnalyticStepCost final : public ceres::CostFunction {
+ public:
+  AnalyticStepCost(const Lag* lagrangian, NodeLayout layout, DiscreteRule rule, int k, double h,
+                   int residuals)
+      : lagrangian_(lagrangian), layout_(layout), rule_(rule), k_(k), h_(h) {
+    set_num_residuals(residuals);
+    for (int node = k; node <= k + 1; ++node) {
+      if (!layout.is_free(node)) continue;
+      for (Eigen::Index i = 0; i < layout.n; ++i) {
+        mutable_parameter_block_sizes()->push_back(static_cast<int32_t>(layout.d));
+      }
+    }
+  }
+
+  bool Evaluate(double const* const* params, double* residuals, double** jacobians) const override {
+    const Eigen::Index d = layout_.d, n = layout_.n;
+    const auto nodes = gather_nodes<double>(layout_, k_, 2, params);
+    Eigen::MatrixXd M(d, n), V(d, n);
+    std::vector<Eigen::MatrixXd> local(n);  // (2d × 2d): rows (m_i, v_i), columns (a_i, b_i)
+    bool ok = true;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      Eigen::VectorXd ab(2 * d), mv;
+      ab << nodes[0].col(i), nodes[1].col(i);
+      value_and_jacobian(
+          [&](const auto& z) {
+            using J = typename std::decay_t<decltype(z)>::Scalar;
+            Mat<J> Mj, Vj;
+            ok = ok && step_state(rule_, Mat<J>(z.head(d)), Mat<J>(z.tail(d)), h_, Mj, Vj);
+            Vec<J> out(2 * d);
+            out << Mj.col(0), Vj.col(0);
+            return out;
+          },
+          ab, mv, local[i]);
+      M.col(i) = mv.head(d);
+      V.col(i) = mv.tail(d);
+    }
+    if (!ok) return false;
+    Eigen::VectorXd r;
+    Eigen::MatrixXd JM, JV;
+    lagrangian_->residual_jacobians(step_time(rule_, k_ * h_, h_), M, V, r, JM, JV);
+    const double root_h = std::sqrt(h_);
+    Eigen::Map<Eigen::VectorXd>(residuals, r.size()) = root_h * r;
+    if (jacobians == nullptr) return true;
+    int block = 0;
+    for (int side = 0; side < 2; ++side) {
+      if (!layout_.is_free(k_ + side)) continue;
+      for (Eigen::Index i = 0; i < n; ++i, ++block) {
+        if (jacobians[block] == nullptr) continue;
+        const auto dM = local[i].block(0, side * d, d, d);
+        const auto dV = local[i].block(d, side * d, d, d);
+        Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(jacobians[block], r.size(), d) =
+            root_h * (JM.middleCols(i * d, d) * dM + JV.middleCols(i * d, d) * dV);
+      }
+    }
+    return true;
+  }
+
+ private:
+  const Lag* lagrangian_;
+  NodeLayout layout_;
+  DiscreteRule rule_;
+  int k_;
+  double h_;
 };
 
 inline void add_blocks(const NodeLayout& L, int k0, int count, std::vector<double*>& blocks) {
@@ -292,13 +366,22 @@ BvpResult solve_bvp(const L& lagrangian, const Configuration& X_start, const Con
       if constexpr (LeastSquaresLagrangian<L>) {
         const int m = static_cast<int>(lagrangian.residual_size(d, n));
         for (int k = 0; k < K; ++k) {
-          using Functor = detail::StepResidualFunctor<L>;
-          auto* cost = new ceres::DynamicAutoDiffCostFunction<Functor, detail::kBvpJetStride>(
-              new Functor{&lagrangian, layout, options.rule, k, h});
           blocks.clear();
           detail::add_blocks(layout, k, 2, blocks);
-          for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
-          cost->SetNumResiduals(m);
+          ceres::CostFunction* cost = nullptr;
+          if constexpr (AnalyticLeastSquaresLagrangian<L>) {
+            if (options.analytic_jacobians) {
+              cost = new detail::AnalyticStepCost<L>(&lagrangian, layout, options.rule, k, h, m);
+            }
+          }
+          if (cost == nullptr) {
+            using Functor = detail::StepResidualFunctor<L>;
+            auto* autodiff = new ceres::DynamicAutoDiffCostFunction<Functor, detail::kBvpJetStride>(
+                new Functor{&lagrangian, layout, options.rule, k, h});
+            for (std::size_t b = 0; b < blocks.size(); ++b) autodiff->AddParameterBlock(int(d));
+            autodiff->SetNumResiduals(m);
+            cost = autodiff;
+          }
           problem.AddResidualBlock(cost, nullptr, blocks);
         }
       }

@@ -117,6 +117,38 @@ TEST_CASE("Jet derivatives of the field equal central differences of the double 
   }
 }
 
+TEST_CASE("the closed-form velocity Jacobian equals the Jet derivative") {
+  Rng rng(58);
+  const int d = 3, n = 5;
+  const MatrixXd X = product::random_point(rng, d, n);
+  const MatrixXd I = MatrixXd::Identity(d, d);
+  const std::vector<std::vector<AttentionHead>> setups = {
+      {{I, I}},
+      {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
+      {{I, I}, {random_symmetric(rng, d, 1.0), rng.normal_matrix(d, d)}}};
+  for (const auto& heads : setups) {
+    for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+      for (double sign : {1.0, -1.0}) {
+        const AttentionField f(d, heads, {weights, 1.3, sign});
+        const MatrixXd J = f.velocity_jacobian(0.0, X);
+        // Reference: Jet derivatives, one token's coordinates at a time.
+        using J3 = ceres::Jet<double, 3>;
+        for (int k = 0; k < n; ++k) {
+          Eigen::Matrix<J3, -1, -1> XJ = X.cast<J3>();
+          for (int b = 0; b < d; ++b) XJ(b, k).v[b] = 1.0;
+          Eigen::Matrix<J3, -1, -1> FJ;
+          f(J3(0.0), XJ, FJ);
+          for (int i = 0; i < n; ++i)
+            for (int a = 0; a < d; ++a)
+              for (int b = 0; b < d; ++b)
+                CHECK(J(i * d + a, k * d + b) ==
+                      doctest::Approx(FJ(a, i).v[b]).epsilon(1e-12).scale(1.0));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("beta = 100 is stable and the antipodal pair is stationary for every beta") {
   Rng rng(54);
   const int d = 5;

@@ -174,6 +174,56 @@ TEST_CASE("Newton on the DEL equations certifies a least-squares solution to rou
   CHECK(compare_paths(ls.path, certified.path).sup_distance <= 1e-6);
 }
 
+namespace {
+// max |closed-form ∂r/∂(X, V) − Jet derivative| for a least-squares Lagrangian at (X, V).
+template <class L>
+double residual_jacobian_error(const L& lagrangian, const MatrixXd& X, const MatrixXd& V) {
+  const Eigen::Index d = X.rows(), n = X.cols();
+  Eigen::VectorXd r, r_jet;
+  MatrixXd JX, JV, J_jet;
+  lagrangian.residual_jacobians(0.3, X, V, r, JX, JV);
+  Eigen::VectorXd xv(2 * d * n);
+  xv << Eigen::Map<const Eigen::VectorXd>(X.data(), d * n),
+      Eigen::Map<const Eigen::VectorXd>(V.data(), d * n);
+  value_and_jacobian(
+      [&](const auto& z) {
+        using J = typename std::decay_t<decltype(z)>::Scalar;
+        Vec<J> out;
+        lagrangian.residuals(J(0.3), Mat<J>(Eigen::Map<const Mat<J>>(z.data(), d, n)),
+                             Mat<J>(Eigen::Map<const Mat<J>>(z.data() + d * n, d, n)), out);
+        return out;
+      },
+      xv, r_jet, J_jet);
+  MatrixXd J(JX.rows(), 2 * d * n);
+  J << JX, JV;
+  return std::max((r - r_jet).cwiseAbs().maxCoeff(), (J - J_jet).cwiseAbs().maxCoeff());
+}
+}  // namespace
+
+TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both solves agree") {
+  Rng rng(91);
+  const int d = 3, n = 4;
+  const MatrixXd X = product::random_point(rng, d, n);
+  const MatrixXd V = product::random_tangent(rng, X);
+  const AttentionField general(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
+                               {AttentionWeights::Softmax, 1.2, 1.0});
+  CHECK(residual_jacobian_error(KineticLagrangian{}, X, V) <= 1e-14);
+  CHECK(residual_jacobian_error(FlowMatchingLagrangian{general}, X, V) <= 1e-12);
+  for (auto w : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(w, 1.7, d);
+    CHECK(residual_jacobian_error(dg, X, V) <= 1e-12);
+    CHECK(residual_jacobian_error(FlowMatchingLagrangian{dg.field(), dg.metric()}, X, V) <= 1e-12);
+  }
+  // The solver gives the same path with either Jacobian.
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
+  const Trajectory flow = flow_on_grid(L.field(), X, 1.0, 12);
+  BvpOptions autodiff;
+  autodiff.analytic_jacobians = false;
+  const BvpResult a = solve_bvp(L, X, flow.frames.back(), 1.0, 12);
+  const BvpResult b = solve_bvp(L, X, flow.frames.back(), 1.0, 12, autodiff);
+  CHECK(compare_paths(a.path, b.path).sup_distance <= 1e-10);
+}
+
 TEST_CASE("flow matching recovers the flow for random non-symmetric A and V") {
   Rng rng(84);
   const int d = 3, n = 5;
