@@ -52,6 +52,22 @@ std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(
     const L& lagrangian, DiscreteRule rule, double t_prev, double h, const Eigen::MatrixXd& X_prev,
     const Eigen::MatrixXd& X, const Eigen::MatrixXd& X_next) {
   const Eigen::Index d = X.rows(), n = X.cols();
+  if constexpr (AnalyticLeastSquaresLagrangian<L>) {
+    // L_d = ½|step residual|², so a one-sided gradient is Jᵀr with the closed-form Jacobian.
+    Eigen::VectorXd r;
+    Eigen::MatrixXd Ja, Jb;
+    Eigen::VectorXd incoming, outgoing;
+    if (!step_residual_jacobians(lagrangian, rule, t_prev, h, X_prev, X, r, Ja, Jb)) {
+      throw CutLocusError("DEL residual: a step joins antipodal tokens");
+    }
+    incoming = Jb.transpose() * r;
+    if (!step_residual_jacobians(lagrangian, rule, t_prev + h, h, X, X_next, r, Ja, Jb)) {
+      throw CutLocusError("DEL residual: a step joins antipodal tokens");
+    }
+    outgoing = Ja.transpose() * r;
+    return {Eigen::Map<const Eigen::MatrixXd>(incoming.data(), d, n),
+            Eigen::Map<const Eigen::MatrixXd>(outgoing.data(), d, n)};
+  }
   const Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(X.data(), X.size());
   auto one_side = [&](bool incoming) {
     Eigen::VectorXd grad;

@@ -11,8 +11,10 @@
 #include <cmath>
 #include <string>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/manifolds/sphere.hpp>
+#include <vector>
 
 namespace varsphere {
 
@@ -80,6 +82,52 @@ bool step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, double h
   r.resize(lagrangian.residual_size(Xa.rows(), Xa.cols()));
   lagrangian.residuals(T(step_time(rule, t_a, h)), M, V, r);
   r *= T(std::sqrt(h));
+  return true;
+}
+
+/// For a Lagrangian with closed-form residual Jacobians: the step residual sqrt(h)·r(t*, M, V) and
+/// its Jacobians with respect to the step's end nodes, Ja = ∂/∂X_a and Jb = ∂/∂X_b (m × nd,
+/// ambient, column i·d + c = ∂/∂x_{i,c}). The Lagrangian's ∂r/∂M, ∂r/∂V are chained with the
+/// (2d × 2d) Jacobian of each token's (m_i, v_i) in (a_i, b_i), from Jets. False at the cut locus.
+template <class L>
+bool step_residual_jacobians(const L& lagrangian, DiscreteRule rule, double t_a, double h,
+                             const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                             Eigen::VectorXd& r, Eigen::MatrixXd& Ja, Eigen::MatrixXd& Jb) {
+  const Eigen::Index d = Xa.rows(), n = Xa.cols();
+  Eigen::MatrixXd M(d, n), V(d, n);
+  std::vector<Eigen::MatrixXd> local(n);  // rows (m_i, v_i), columns (a_i, b_i)
+  bool ok = true;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    Eigen::VectorXd ab(2 * d), mv;
+    ab << Xa.col(i), Xb.col(i);
+    value_and_jacobian(
+        [&](const auto& z) {
+          using J = typename std::decay_t<decltype(z)>::Scalar;
+          Mat<J> Mj, Vj;
+          ok = ok && step_state(rule, Mat<J>(z.head(d)), Mat<J>(z.tail(d)), h, Mj, Vj);
+          Vec<J> out(2 * d);
+          out << Mj.col(0), Vj.col(0);
+          return out;
+        },
+        ab, mv, local[i]);
+    M.col(i) = mv.head(d);
+    V.col(i) = mv.tail(d);
+  }
+  if (!ok) return false;
+  Eigen::MatrixXd JM, JV;
+  lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
+  const double root_h = std::sqrt(h);
+  r *= root_h;
+  Ja.resize(r.size(), n * d);
+  Jb.resize(r.size(), n * d);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (int side = 0; side < 2; ++side) {
+      Eigen::MatrixXd& target = side == 0 ? Ja : Jb;
+      target.middleCols(i * d, d) =
+          root_h * (JM.middleCols(i * d, d) * local[i].block(0, side * d, d, d) +
+                    JV.middleCols(i * d, d) * local[i].block(d, side * d, d, d));
+    }
+  }
   return true;
 }
 

@@ -162,10 +162,9 @@ struct DelResidualFunctor {
   }
 };
 
-/// Step residual sqrt(h)·r(t*, M, V) with a Jacobian assembled from the Lagrangian's closed-form
-/// ∂r/∂M, ∂r/∂V and, token by token, the (2d × 2d) Jacobian of (m_i, v_i) with respect to the
-/// step's end tokens (a_i, b_i) — O(m·n·d²) instead of automatic differentiation through the
-/// whole Lagrangian.
+/// Step residual with the closed-form Jacobian of step_residual_jacobians()
+/// (discrete_lagrangian.hpp): O(m·n·d²) instead of automatic differentiation through the whole
+/// Lagrangian.
 template <class Lag>
 class AnalyticStepCost final : public ceres::CostFunction {
  public:
@@ -184,41 +183,21 @@ class AnalyticStepCost final : public ceres::CostFunction {
   bool Evaluate(double const* const* params, double* residuals, double** jacobians) const override {
     const Eigen::Index d = layout_.d, n = layout_.n;
     const auto nodes = gather_nodes<double>(layout_, k_, 2, params);
-    Eigen::MatrixXd M(d, n), V(d, n);
-    std::vector<Eigen::MatrixXd> local(n);  // (2d × 2d): rows (m_i, v_i), columns (a_i, b_i)
-    bool ok = true;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      Eigen::VectorXd ab(2 * d), mv;
-      ab << nodes[0].col(i), nodes[1].col(i);
-      value_and_jacobian(
-          [&](const auto& z) {
-            using J = typename std::decay_t<decltype(z)>::Scalar;
-            Mat<J> Mj, Vj;
-            ok = ok && step_state(rule_, Mat<J>(z.head(d)), Mat<J>(z.tail(d)), h_, Mj, Vj);
-            Vec<J> out(2 * d);
-            out << Mj.col(0), Vj.col(0);
-            return out;
-          },
-          ab, mv, local[i]);
-      M.col(i) = mv.head(d);
-      V.col(i) = mv.tail(d);
-    }
-    if (!ok) return false;
     Eigen::VectorXd r;
-    Eigen::MatrixXd JM, JV;
-    lagrangian_->residual_jacobians(step_time(rule_, k_ * h_, h_), M, V, r, JM, JV);
-    const double root_h = std::sqrt(h_);
-    Eigen::Map<Eigen::VectorXd>(residuals, r.size()) = root_h * r;
+    Eigen::MatrixXd Ja, Jb;
+    if (!step_residual_jacobians(*lagrangian_, rule_, k_ * h_, h_, nodes[0], nodes[1], r, Ja, Jb)) {
+      return false;
+    }
+    Eigen::Map<Eigen::VectorXd>(residuals, r.size()) = r;
     if (jacobians == nullptr) return true;
     int block = 0;
     for (int side = 0; side < 2; ++side) {
       if (!layout_.is_free(k_ + side)) continue;
+      const Eigen::MatrixXd& J = side == 0 ? Ja : Jb;
       for (Eigen::Index i = 0; i < n; ++i, ++block) {
         if (jacobians[block] == nullptr) continue;
-        const auto dM = local[i].block(0, side * d, d, d);
-        const auto dV = local[i].block(d, side * d, d, d);
         Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(jacobians[block], r.size(), d) =
-            root_h * (JM.middleCols(i * d, d) * dM + JV.middleCols(i * d, d) * dV);
+            J.middleCols(i * d, d);
       }
     }
     return true;
