@@ -335,6 +335,10 @@ BvpResult solve_bvp(const L& lagrangian, const Configuration& X_start, const Con
 
   BvpResult result;
   result.method = least_squares ? "least-squares" : "del-equations";
+  auto below_tolerance = [&](const DelResidual& r) {
+    return r.max <= options.del_tolerance * std::max(1.0, r.scale);
+  };
+  std::optional<DelResidual> measured;  // DEL residual of the current path, when already known
   if (K > 1) {
     ceres::Problem::Options problem_options;
     problem_options.manifold_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
@@ -398,11 +402,11 @@ BvpResult solve_bvp(const L& lagrangian, const Configuration& X_start, const Con
     if (summary.termination_type == ceres::FAILURE) {
       throw Error("BVP: the solver failed: " + summary.message);
     }
-    auto below_tolerance = [&](const DelResidual& r) {
-      return r.max <= options.del_tolerance * std::max(1.0, r.scale);
-    };
-    if (least_squares && result.converged && options.polish_steps > 0 &&
-        !below_tolerance(del_residual(lagrangian, options.rule, current_path()))) {
+    if (least_squares && result.converged && options.polish_steps > 0) {
+      measured = del_residual(lagrangian, options.rule, current_path());
+    }
+    if (measured && !below_tolerance(*measured)) {
+      measured.reset();  // the path is about to change
       std::vector<double*> all;
       detail::add_blocks(layout, 1, K - 1, all);
       const int kept = detail::gauss_newton_polish(problem, all, sphere, options.polish_steps, [&] {
@@ -420,10 +424,11 @@ BvpResult solve_bvp(const L& lagrangian, const Configuration& X_start, const Con
 
   result.path = current_path();
   result.action = discrete_action(lagrangian, options.rule, result.path);
-  const DelResidual del = del_residual(lagrangian, options.rule, result.path);
+  const DelResidual del =
+      measured ? *measured : del_residual(lagrangian, options.rule, result.path);
   result.del_residual_max = del.max;
   result.del_residual_scale = del.scale;
-  if (result.converged && !(del.max <= options.del_tolerance * std::max(1.0, del.scale))) {
+  if (result.converged && !below_tolerance(del)) {
     result.converged = false;
     std::ostringstream why;
     why << "; but the DEL residual " << del.max << " exceeds the tolerance "
