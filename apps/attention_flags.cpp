@@ -18,10 +18,6 @@ void AttentionFlags::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"ascent", "descent"}));
 }
 
-Eigen::MatrixXd AttentionFlags::interaction(Eigen::Index d) const {
-  return qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
-}
-
 AttentionWeights AttentionFlags::weights() const {
   return model == "usa" ? AttentionWeights::Unnormalized : AttentionWeights::Softmax;
 }
@@ -30,13 +26,14 @@ LayerNormPlacement AttentionFlags::placement() const {
   return norm == "pre" ? LayerNormPlacement::Pre : LayerNormPlacement::Post;
 }
 
-AttentionField AttentionFlags::field(Eigen::Index d) const {
+AttentionModel AttentionFlags::load(Eigen::Index d) const {
   if (!std::isfinite(beta) || beta < 0) {
     throw InvalidInput("--beta must be finite and >= 0, got " + std::to_string(beta));
   }
-  const Eigen::MatrixXd A = interaction(d);
-  const Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
-  return AttentionField(d, {{A, V}}, {weights(), beta, sign == "descent" ? -1.0 : 1.0});
+  Eigen::MatrixXd A = qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
+  Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
+  AttentionField field(d, {{A, V}}, {weights(), beta, sign == "descent" ? -1.0 : 1.0});
+  return {std::move(A), std::move(V), std::move(field)};
 }
 
 }  // namespace varsphere::apps

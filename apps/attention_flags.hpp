@@ -10,6 +10,13 @@
 
 namespace varsphere::apps {
 
+/// The matrices named by --qk/--v (read once) and the field they define.
+struct AttentionModel {
+  Eigen::MatrixXd A;  ///< interaction matrix of the scores and of the energy E_β
+  Eigen::MatrixXd V;  ///< value matrix
+  AttentionField field;
+};
+
 struct AttentionFlags {
   std::string model = "sa";
   double beta = 1.0;
@@ -20,11 +27,9 @@ struct AttentionFlags {
 
   /// Registers the flags on a subcommand.
   void add_to(CLI::App& cmd);
-  /// Loads --qk/--v for tokens of dimension d (identity by default) and builds the field.
+  /// Reads --qk/--v for tokens of dimension d (identity by default) and builds the field.
   /// Throws InvalidInput/IoError naming the flag and file on bad input.
-  AttentionField field(Eigen::Index d) const;
-  /// The interaction matrix A of the energy E_β (from --qk, or the identity).
-  Eigen::MatrixXd interaction(Eigen::Index d) const;
+  AttentionModel load(Eigen::Index d) const;
   LayerNormPlacement placement() const;
   AttentionWeights weights() const;
 };

@@ -34,8 +34,9 @@ void run_bvp(const BvpCommandFlags& f) {
                        std::to_string(X0.rows()) + " vs " + std::to_string(X1.cols()) + "x" +
                        std::to_string(X1.rows()) + ")");
   }
-  with_lagrangian(f.bvp.lagrangian, f.bvp.attention, X0.rows(), [&](const auto& L) {
-    const BvpOptions options = f.bvp.options(X0);
+  const AttentionModel model = f.bvp.attention.load(X0.rows());
+  with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
+    const BvpOptions options = f.bvp.options(model, X0);
     const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
     nlohmann::json summary = bvp_summary(f.bvp, X0, r);
     summary["command"] = "bvp";

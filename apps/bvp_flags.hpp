@@ -27,15 +27,17 @@ struct BvpFlags {
   void add_to(CLI::App& cmd);
   /// Throws InvalidInput for T <= 0, K < 1, bad iteration or thread counts.
   void check() const;
-  /// Solver options; with --init flow the initial path is the flow from X0 sampled at K+1 times.
-  BvpOptions options(const Configuration& X0) const;
+  /// Solver options; with --init flow the initial path is the flow from X0 sampled at K+1 times
+  /// (`flow` if the caller has it already, else integrated here).
+  BvpOptions options(const AttentionModel& model, const Configuration& X0,
+                     const Trajectory* flow = nullptr) const;
 };
 
 nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const BvpResult& r);
 TrajectoryAttributes bvp_attributes(const BvpFlags& f);
 void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r);
 
-/// The attention flow from X0 on the grid t_k = kT/K (dopri5, rtol 1e-12, atol 1e-13).
-Trajectory accurate_flow(const AttentionFlags& attention, const Configuration& X0, double T, int K);
+/// The Post-LN attention flow from X0 on the grid t_k = kT/K (dopri5, rtol 1e-12, atol 1e-13).
+Trajectory accurate_flow(const AttentionField& field, const Configuration& X0, double T, int K);
 
 }  // namespace varsphere::apps

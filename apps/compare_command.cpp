@@ -57,11 +57,12 @@ void run_compare(const CompareFlags& f) {
   const auto start = std::chrono::steady_clock::now();
   const Configuration X0 = read_points(f.x0);
   const Eigen::Index d = X0.rows();
-  const Eigen::MatrixXd A = f.bvp.attention.interaction(d);
+  const AttentionModel model = f.bvp.attention.load(d);
+  const Eigen::MatrixXd& A = model.A;
   const double beta = f.bvp.attention.beta;
-  with_lagrangian(f.bvp.lagrangian, f.bvp.attention, d, [&](const auto& L) {
-    const Trajectory flow = accurate_flow(f.bvp.attention, X0, f.bvp.T, f.bvp.K);
-    BvpOptions options = f.bvp.options(X0);
+  with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
+    const Trajectory flow = accurate_flow(model.field, X0, f.bvp.T, f.bvp.K);
+    const BvpOptions options = f.bvp.options(model, X0, &flow);
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), f.bvp.T, f.bvp.K, options);
     const PathComparison c = compare_paths(r.path, flow);
     const double gain =

@@ -48,8 +48,9 @@ void run_flow(const FlowFlags& f) {
   check_output_path(f.json, "--json", {".json"});
   const Configuration X0 = read_points(f.x0);
   const Eigen::Index d = X0.rows(), n = X0.cols();
-  const AttentionField field = f.attention.field(d);
-  const Eigen::MatrixXd A = f.attention.interaction(d);
+  const AttentionModel model = f.attention.load(d);
+  const AttentionField& field = model.field;
+  const Eigen::MatrixXd& A = model.A;
 
   FlowOptions options;
   options.scheme = parse_flow_scheme(f.scheme);
