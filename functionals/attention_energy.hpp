@@ -51,10 +51,15 @@ inline Eigen::MatrixXd attention_energy_riemannian_gradient(const Eigen::MatrixX
   return product::riemannian_gradient(X, attention_energy_gradient(X, A, beta));
 }
 
-/// Z_i = Σ_k exp(β⟨x_i, A x_k⟩), the softmax partition functions.
-inline Eigen::VectorXd partition_functions(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
-                                           double beta) {
-  return (beta * (X.transpose() * A * X).array()).exp().rowwise().sum().matrix();
+/// Z_i = Σ_k exp(β⟨x_i, A x_k⟩), the softmax partition functions, for any scalar.
+template <class T>
+Eigen::Matrix<T, -1, 1> partition_functions(const Eigen::Matrix<T, -1, -1>& X,
+                                            const Eigen::MatrixXd& A, double beta) {
+  using Matrix = Eigen::Matrix<T, -1, -1>;
+  // An identity A is not multiplied: in Jet arithmetic that is not free.
+  const Matrix S =
+      A.isIdentity(0.0) ? Matrix(X.transpose() * X) : Matrix(X.transpose() * (A.cast<T>() * X));
+  return (T(beta) * S.array()).exp().rowwise().sum().matrix();
 }
 
 /// USA dissipation (1/n) Σ_i |ẋ_i|² — equals dE/dt along the USA flow with A = V symmetric.

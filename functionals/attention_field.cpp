@@ -38,6 +38,22 @@ bool is_identity(const Eigen::MatrixXd& M) {
   return M.isIdentity(0.0);
 }
 
+// Turns scores into attention weights column by column: column i holds ⟨x_i, A x_l⟩ over l and
+// becomes w_il = softmax_l(β·score) (SA, shifted by the column maximum) or exp(β·score)/n (USA).
+void weights_from_scores(Eigen::Ref<Eigen::MatrixXd> scores, double beta, bool softmax) {
+  const double n = static_cast<double>(scores.rows());
+  for (Eigen::Index i = 0; i < scores.cols(); ++i) {
+    auto col = scores.col(i);
+    if (softmax) {
+      const double m = beta * col.maxCoeff();  // β ≥ 0: max of β·score
+      col = (beta * col.array() - m).exp().matrix();
+      col /= col.sum();
+    } else {
+      col = ((beta * col.array()).exp() / n).matrix();
+    }
+  }
+}
+
 // Beyond this spread of row maxima the shared-shift trick of the symmetric path could underflow
 // (exp(-745)); such rows use the general row-wise path.
 constexpr double kMaxRowMaxSpread = 1000.0;
@@ -163,16 +179,7 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
   }
   if (!symmetric_done) {
     ws.S.noalias() = ws.AX.transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩: column i is row i of scores
-    for (Eigen::Index i = 0; i < n; ++i) {
-      auto col = ws.S.col(i);
-      if (softmax) {
-        const double m = beta * col.maxCoeff();
-        col = (beta * col.array() - m).exp().matrix();
-        col /= col.sum();
-      } else {
-        col = ((beta * col.array()).exp() / static_cast<double>(n)).matrix();
-      }
-    }
+    weights_from_scores(ws.S, beta, softmax);
     ws.Y.noalias() = X * ws.S;
   }
   if (is_identity(head.V)) {
@@ -182,8 +189,9 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
   }
 }
 
-Eigen::MatrixXd AttentionField::velocity_jacobian(
-    double t, const Eigen::Ref<const Eigen::MatrixXd>& X) const {
+Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
+                                                  const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                                  Eigen::MatrixXd* velocity) const {
   check_input(X);
   const Eigen::Index d = X.rows(), n = X.cols();
   const double beta = options_.beta;
@@ -193,16 +201,8 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(
   for (const AttentionHead& head : heads_at(t)) {
     const Eigen::MatrixXd AX = head.A * X, AtX = head.A.transpose() * X, VX = head.V * X;
     // W(l, i): weight of token l in the update of token i (column i sums to 1 for SA).
-    Eigen::MatrixXd W = beta * (AX.transpose() * X);  // (l, i) = β⟨x_i, A x_l⟩
-    for (Eigen::Index i = 0; i < n; ++i) {
-      auto col = W.col(i);
-      if (softmax) {
-        col = (col.array() - col.maxCoeff()).exp().matrix();
-        col /= col.sum();
-      } else {
-        col = (col.array().exp() / static_cast<double>(n)).matrix();
-      }
-    }
+    Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
+    weights_from_scores(W, beta, softmax);
     const Eigen::MatrixXd Dh = VX * W;  // column i = D_i of this head
     const double c = softmax ? 1.0 : 0.0;
     for (Eigen::Index i = 0; i < n; ++i) {
@@ -225,6 +225,10 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(
     rows -= x * (x.transpose() * rows);
     J.block(i * d, i * d, d, d) -=
         x.dot(D.col(i)) * Eigen::MatrixXd::Identity(d, d) + x * D.col(i).transpose();
+  }
+  if (velocity != nullptr) {
+    *velocity = D;
+    for (Eigen::Index i = 0; i < n; ++i) velocity->col(i) -= X.col(i).dot(D.col(i)) * X.col(i);
   }
   return J;
 }

@@ -83,7 +83,9 @@ class AttentionField {
   ///   x_l)ᵀ,
   /// c = 1 for SA (softmax centering) and 0 for USA, summed over heads and times the sign; then
   ///   ∂F_i/∂x_k = P_i ∂D_i/∂x_k − δ_ik (⟨x_i, D_i⟩ I + x_i D_iᵀ).
-  Eigen::MatrixXd velocity_jacobian(double t, const Eigen::Ref<const Eigen::MatrixXd>& X) const;
+  /// If `velocity` is given, F itself (computed on the way) is written there.
+  Eigen::MatrixXd velocity_jacobian(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                    Eigen::MatrixXd* velocity = nullptr) const;
 
   /// Generic drive for any scalar (double or Jet); the double overload uses the fast path.
   template <class T>

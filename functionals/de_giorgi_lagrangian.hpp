@@ -63,10 +63,9 @@ class DeGiorgiLagrangian {
                           Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const {
     const Eigen::Index d = X.rows(), n = X.cols();
     Eigen::MatrixXd F;
-    field_(t, X, F);
+    const Eigen::MatrixXd JF = field_.velocity_jacobian(t, X, &F);
     const Eigen::VectorXd w = metric_(X), sw = w.cwiseSqrt();
     const Eigen::MatrixXd G = metric_.gradient(X);
-    const Eigen::MatrixXd JF = field_.velocity_jacobian(t, X);
     r.resize(2 * n * d);
     JX.setZero(2 * n * d, n * d);
     JV.setZero(2 * n * d, n * d);

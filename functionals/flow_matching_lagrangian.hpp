@@ -7,10 +7,19 @@
 #pragma once
 
 #include <cmath>
+#include <concepts>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/metric_weights.hpp>
 
 namespace varsphere {
+
+/// A vector field with a closed-form Jacobian, like AttentionField::velocity_jacobian: ∂F/∂X as an
+/// (nd)×(nd) matrix, with F itself written to *velocity.
+template <class F>
+concept FieldWithJacobian = requires(const F& f, double t, const Eigen::MatrixXd& X,
+                                     Eigen::MatrixXd* velocity) {
+  { f.velocity_jacobian(t, X, velocity) } -> std::convertible_to<Eigen::MatrixXd>;
+};
 
 template <class Field>
 struct FlowMatchingLagrangian {
@@ -35,22 +44,17 @@ struct FlowMatchingLagrangian {
     return half_squared_residual(*this, t, X, V);
   }
 
-  /// Closed-form ∂r/∂X and ∂r/∂V when the field provides velocity_jacobian():
+  /// Closed-form ∂r/∂X and ∂r/∂V for a field with a closed-form Jacobian (FieldWithJacobian):
   ///   ∂r_i/∂x_k = −sqrt(w_i) ∂F_i/∂x_k + (v_i − F_i)(∂w_i/∂x_k)ᵀ / (2 sqrt(w_i)),
   ///   ∂r_i/∂v_k = δ_ik sqrt(w_i) I.
   void residual_jacobians(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
                           Eigen::VectorXd& r, Eigen::MatrixXd& JX,
-                          Eigen::MatrixXd& JV) const requires
-      requires(const Field& f, double s, const Eigen::MatrixXd& Y) {
-    f.velocity_jacobian(s, Y);
-  }
-  {
+                          Eigen::MatrixXd& JV) const requires FieldWithJacobian<Field> {
     const Eigen::Index d = X.rows(), n = X.cols();
     Eigen::MatrixXd F;
-    field(t, X, F);
+    JX = -field.velocity_jacobian(t, X, &F);
     const Eigen::VectorXd w = metric(X), sw = w.cwiseSqrt();
     const Eigen::MatrixXd G = metric.gradient(X);
-    JX = -field.velocity_jacobian(t, X);
     JV = Eigen::MatrixXd::Zero(n * d, n * d);
     r.resize(n * d);
     for (Eigen::Index i = 0; i < n; ++i) {

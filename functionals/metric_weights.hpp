@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 
 namespace varsphere {
@@ -24,24 +25,14 @@ struct MetricWeights {
   /// w_i(X) for every token.
   template <class T>
   Vec<T> operator()(const Mat<T>& X) const {
-    using std::exp;
     const Eigen::Index n = X.cols();
     switch (kind) {
       case Kind::Euclidean:
         return Vec<T>::Constant(n, T(1));
       case Kind::Usa:
         return Vec<T>::Constant(n, T(1.0 / double(n)));
-      case Kind::Sa: {
-        const Mat<T> S = A.isIdentity(0.0) ? Mat<T>(X.transpose() * X)
-                                           : Mat<T>(X.transpose() * (A.cast<T>() * X));
-        Vec<T> w(n);
-        for (Eigen::Index i = 0; i < n; ++i) {
-          T z = T(0);
-          for (Eigen::Index k = 0; k < n; ++k) z += exp(T(beta) * S(i, k));
-          w(i) = z / T(double(n) * double(n));
-        }
-        return w;
-      }
+      case Kind::Sa:
+        return partition_functions(X, A, beta) / T(double(n) * double(n));
     }
     return Vec<T>::Constant(n, T(1));
   }

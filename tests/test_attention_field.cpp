@@ -130,7 +130,9 @@ TEST_CASE("the closed-form velocity Jacobian equals the Jet derivative") {
     for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
       for (double sign : {1.0, -1.0}) {
         const AttentionField f(d, heads, {weights, 1.3, sign});
-        const MatrixXd J = f.velocity_jacobian(0.0, X);
+        MatrixXd F;
+        const MatrixXd J = f.velocity_jacobian(0.0, X, &F);
+        CHECK((F - fast_velocity(f, 0.0, X)).norm() <= 1e-14 * (1 + F.norm()));
         // Reference: Jet derivatives, one token's coordinates at a time.
         using J3 = ceres::Jet<double, 3>;
         for (int k = 0; k < n; ++k) {
