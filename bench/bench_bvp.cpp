@@ -5,6 +5,8 @@
 // the geodesic interpolation, 1 from the flow itself (the warm start of `compare --init flow`).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
@@ -32,6 +34,8 @@ void BM_DeGiorgiBvp(benchmark::State& state) {
   const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
   BvpOptions options;
   options.threads = 2;
+  options.verbose = std::getenv("BENCH_VERBOSE") != nullptr;
+  options.del_tolerance = 1e-9;  // absolute: the solver stops on max_k,i |DEL| ≤ 1e-9 (scale 1)
   if (warm) options.initial_path = flow;
   BvpResult result;
   for (auto _ : state) result = solve_bvp(L, X0, flow.frames.back(), T, K, options);
@@ -40,6 +44,7 @@ void BM_DeGiorgiBvp(benchmark::State& state) {
   state.counters["del_scale"] = result.del_residual_scale;
   state.counters["distance_to_flow"] = compare_paths(result.path, flow).sup_distance;
   state.counters["converged"] = result.converged;
+  state.SetLabel(result.method + ": " + result.status);
 }
 
 }  // namespace

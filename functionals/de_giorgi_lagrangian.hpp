@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/metric_weights.hpp>
@@ -19,7 +20,9 @@ class DeGiorgiLagrangian {
  public:
   /// Throws InvalidInput unless A is a finite symmetric d×d matrix.
   DeGiorgiLagrangian(AttentionWeights weights, double beta, Eigen::MatrixXd A)
-      : field_(A.rows(), {{A, A}}, {weights, beta, 1.0}),
+      : A_(A),
+        beta_(beta),
+        field_(A.rows(), {{A, A}}, {weights, beta, 1.0}),
         metric_(weights == AttentionWeights::Softmax ? MetricWeights::sa(beta, A)
                                                      : MetricWeights::usa()) {
     if (A != A.transpose()) {
@@ -79,7 +82,22 @@ class DeGiorgiLagrangian {
     }
   }
 
+  /// Null-Lagrangian split (SplitLeastSquaresLagrangian): ½|V|²_g + ½|F|²_g = ½|V − F|²_g + ⟨V,
+  /// F⟩_g and ⟨V, F⟩_g = ⟨V, grad_g E⟩_g = ⟨∇E(X), V⟩ = dE/dt, so the partner is flow matching in
+  /// the same metric (rows sqrt(w_i)(v_i − F_i) = velocity rows − field rows) and Φ = E_β.
+  Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const { return d * n; }
+  Eigen::MatrixXd split_rows(const Eigen::MatrixXd& rows) const {
+    const Eigen::Index half = rows.rows() / 2;
+    return rows.topRows(half) - rows.bottomRows(half);
+  }
+  double split_potential(const Eigen::MatrixXd& X) const { return attention_energy(X, A_, beta_); }
+  Eigen::MatrixXd split_potential_gradient(const Eigen::MatrixXd& X) const {
+    return attention_energy_gradient(X, A_, beta_);
+  }
+
  private:
+  Eigen::MatrixXd A_;
+  double beta_;
   AttentionField field_;
   MetricWeights metric_;
 };

@@ -49,6 +49,26 @@ concept AnalyticLeastSquaresLagrangian = LeastSquaresLagrangian<L> &&
   l.residual_jacobians(t, X, X, r, J, J);
 };
 
+/// A least-squares Lagrangian that splits, in the continuum, into a least-squares partner whose
+/// residuals are a fixed linear map R of its own and a null Lagrangian dΦ(X)[V] = dΦ/dt:
+///     ½|r|² = ½|R r|² + ⟨∇Φ(X), V⟩,
+/// through the members
+///     Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const;  // rows of R
+///     Eigen::MatrixXd split_rows(const Eigen::MatrixXd& rows) const;  // R·rows (vector or J)
+///     double split_potential(const Eigen::MatrixXd& X) const;                    // Φ
+///     Eigen::MatrixXd split_potential_gradient(const Eigen::MatrixXd& X) const;  // ∇Φ, d×n
+/// Example: De Giorgi = flow matching in the same metric + dE/dt (MATH.md §3). The BVP solver
+/// uses it to minimize the same discrete action with a nearly zero-residual least-squares problem
+/// (solvers/split_step_cost.hpp), on which Gauss–Newton converges much faster.
+template <class L>
+concept SplitLeastSquaresLagrangian = AnalyticLeastSquaresLagrangian<L> &&
+    requires(const L& l, const Eigen::MatrixXd& X) {
+  { l.split_residual_size(X.rows(), X.cols()) } -> std::convertible_to<Eigen::Index>;
+  { l.split_rows(X) } -> std::convertible_to<Eigen::MatrixXd>;
+  { l.split_potential(X) } -> std::convertible_to<double>;
+  { l.split_potential_gradient(X) } -> std::convertible_to<Eigen::MatrixXd>;
+};
+
 /// ½|r|² of a least-squares Lagrangian: its value as an ordinary Lagrangian.
 template <class L, class T>
 T half_squared_residual(const L& lagrangian, const T& t, const Mat<T>& X, const Mat<T>& V) {

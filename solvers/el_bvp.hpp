@@ -33,6 +33,7 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/discrete_lagrangian.hpp>
+#include <varsphere/solvers/split_step.hpp>
 
 namespace varsphere {
 
@@ -49,6 +50,11 @@ struct BvpOptions {
   /// interpolation X_k = γ(k/K) (undefined, and reported, for antipodal endpoint tokens).
   std::optional<Trajectory> initial_path;
   int max_iterations = 200;
+  /// Levenberg–Marquardt starts with the damping μ = 1/radius (relative to diag JᵀJ). The
+  /// smoothest modes of a path with K steps have eigenvalues ~ π²/K² of that diagonal, so Ceres'
+  /// default 1e4 damps them away at large K; starting nearly undamped lets the first steps be
+  /// Gauss–Newton steps (a bad one is rejected and the damping raised).
+  double initial_trust_region_radius = 1e8;
   double function_tolerance = 1e-15;
   double gradient_tolerance = 1e-16;
   double parameter_tolerance = 1e-15;
@@ -68,6 +74,12 @@ struct BvpOptions {
   /// Use a Lagrangian's closed-form residual Jacobians when it has them (kinetic, De Giorgi,
   /// flow matching with an attention field); false forces automatic differentiation.
   bool analytic_jacobians = true;
+  /// For a Lagrangian that splits into a least-squares partner plus a null Lagrangian
+  /// (SplitLeastSquaresLagrangian, e.g. De Giorgi = flow matching + dE/dt), minimize the same
+  /// discrete action through the partner's nearly zero residuals (split_step.hpp): Gauss–Newton
+  /// then converges in a few iterations instead of linearly. Falls back to the Lagrangian's own
+  /// residuals if the split solve does not converge.
+  bool null_lagrangian_split = true;
 };
 
 struct BvpResult {
@@ -162,15 +174,16 @@ struct DelResidualFunctor {
   }
 };
 
-/// Step residual with the closed-form Jacobian of step_residual_jacobians()
-/// (discrete_lagrangian.hpp): O(m·n·d²) instead of automatic differentiation through the whole
-/// Lagrangian.
-template <class Lag>
-class AnalyticStepCost final : public ceres::CostFunction {
+/// A step cost with closed-form Jacobians: `step(X_a, X_b, r, Ja, Jb)` writes the residual and,
+/// when Ja and Jb are not null, its Jacobians with respect to the two nodes (ambient, column i·d +
+/// c), and returns false where the residual is undefined. Used with step_residual_jacobians()
+/// (discrete_lagrangian.hpp), O(m·n·d²) instead of automatic differentiation through the whole
+/// Lagrangian, and with split_step_residuals() (split_step.hpp).
+template <class StepFunction>
+class ClosedFormStepCost final : public ceres::CostFunction {
  public:
-  AnalyticStepCost(const Lag* lagrangian, NodeLayout layout, DiscreteRule rule, int k, double h,
-                   int residuals)
-      : lagrangian_(lagrangian), layout_(layout), rule_(rule), k_(k), h_(h) {
+  ClosedFormStepCost(StepFunction step, NodeLayout layout, int k, int residuals)
+      : step_(std::move(step)), layout_(layout), k_(k) {
     set_num_residuals(residuals);
     for (int node = k; node <= k + 1; ++node) {
       if (!layout.is_free(node)) continue;
@@ -185,11 +198,10 @@ class AnalyticStepCost final : public ceres::CostFunction {
     const auto nodes = gather_nodes<double>(layout_, k_, 2, params);
     Eigen::VectorXd r;
     Eigen::MatrixXd Ja, Jb;
-    if (!step_residual_jacobians(*lagrangian_, rule_, k_ * h_, h_, nodes[0], nodes[1], r, Ja, Jb)) {
-      return false;
-    }
+    const bool want = jacobians != nullptr;
+    if (!step_(nodes[0], nodes[1], r, want ? &Ja : nullptr, want ? &Jb : nullptr)) return false;
     Eigen::Map<Eigen::VectorXd>(residuals, r.size()) = r;
-    if (jacobians == nullptr) return true;
+    if (!want) return true;
     int block = 0;
     for (int side = 0; side < 2; ++side) {
       if (!layout_.is_free(k_ + side)) continue;
@@ -204,12 +216,16 @@ class AnalyticStepCost final : public ceres::CostFunction {
   }
 
  private:
-  const Lag* lagrangian_;
+  StepFunction step_;
   NodeLayout layout_;
-  DiscreteRule rule_;
   int k_;
-  double h_;
 };
+
+template <class StepFunction>
+ceres::CostFunction* closed_form_step_cost(StepFunction step, NodeLayout layout, int k,
+                                           int residuals) {
+  return new ClosedFormStepCost<StepFunction>(std::move(step), layout, k, residuals);
+}
 
 inline void add_blocks(const NodeLayout& L, int k0, int count, std::vector<double*>& blocks) {
   for (int k = k0; k < k0 + count; ++k) {
@@ -342,80 +358,158 @@ BvpResult solve_bvp(const L& lagrangian, const Configuration& X_start, const Con
   if (K > 1) {
     ceres::Problem::Options problem_options;
     problem_options.manifold_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
-    ceres::Problem problem(problem_options);
     CeresSphereManifold sphere(static_cast<int>(d));
-    std::vector<double*> blocks;
-    if (least_squares) {
-      if constexpr (LeastSquaresLagrangian<L>) {
-        const int m = static_cast<int>(lagrangian.residual_size(d, n));
-        for (int k = 0; k < K; ++k) {
-          blocks.clear();
-          detail::add_blocks(layout, k, 2, blocks);
-          ceres::CostFunction* cost = nullptr;
-          if constexpr (AnalyticLeastSquaresLagrangian<L>) {
-            if (options.analytic_jacobians) {
-              cost = new detail::AnalyticStepCost<L>(&lagrangian, layout, options.rule, k, h, m);
+
+    // The null-Lagrangian split (split_step.hpp): its offset C must exceed every defect −c_k
+    // the solve meets; ten times the largest on the initial path leaves room, and steps that
+    // violate it are rejected by the trust region.
+    bool split = false;
+    double offset = 0.0;
+    if constexpr (SplitLeastSquaresLagrangian<L>) {
+      split = least_squares && options.null_lagrangian_split && options.analytic_jacobians;
+      const Trajectory initial = split ? current_path() : Trajectory{};
+      double largest = 0.0;
+      for (int k = 0; split && k < K; ++k) {
+        double defect = 0.0;
+        split = split_step_defect(lagrangian, options.rule, k * h, h, initial.frames[k],
+                                  initial.frames[k + 1], defect) &&
+                std::isfinite(defect);
+        largest = std::max(largest, std::abs(defect));
+      }
+      const double gain = lagrangian.split_potential(X_end) - lagrangian.split_potential(X_start);
+      offset = 10.0 * largest + h * h * h * (1.0 + std::abs(gain));
+    }
+
+    // One Levenberg–Marquardt solve from the current path, then Gauss–Newton polishing; true if
+    // Ceres converged.
+    auto attempt = [&](bool use_split) {
+      ceres::Problem problem(problem_options);
+      std::vector<double*> blocks;
+      if (least_squares) {
+        if constexpr (LeastSquaresLagrangian<L>) {
+          const int m = static_cast<int>(lagrangian.residual_size(d, n));
+          for (int k = 0; k < K; ++k) {
+            blocks.clear();
+            detail::add_blocks(layout, k, 2, blocks);
+            const double t_a = k * h;
+            ceres::CostFunction* cost = nullptr;
+            if constexpr (SplitLeastSquaresLagrangian<L>) {
+              if (use_split) {
+                cost = detail::closed_form_step_cost(
+                    [&lagrangian, rule = options.rule, t_a, h, offset](
+                        const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb, Eigen::VectorXd& r,
+                        Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb) {
+                      return split_step_residuals(lagrangian, rule, t_a, h, offset, Xa, Xb, r, Ja,
+                                                  Jb);
+                    },
+                    layout, k, static_cast<int>(lagrangian.split_residual_size(d, n)) + 1);
+              }
             }
+            if constexpr (AnalyticLeastSquaresLagrangian<L>) {
+              if (cost == nullptr && options.analytic_jacobians) {
+                cost = detail::closed_form_step_cost(
+                    [&lagrangian, rule = options.rule, t_a, h](
+                        const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb, Eigen::VectorXd& r,
+                        Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb) {
+                      if (Ja == nullptr) return step_residuals(lagrangian, rule, t_a, h, Xa, Xb, r);
+                      return step_residual_jacobians(lagrangian, rule, t_a, h, Xa, Xb, r, *Ja, *Jb);
+                    },
+                    layout, k, m);
+              }
+            }
+            if (cost == nullptr) {
+              using Functor = detail::StepResidualFunctor<L>;
+              auto* autodiff =
+                  new ceres::DynamicAutoDiffCostFunction<Functor, detail::kBvpJetStride>(
+                      new Functor{&lagrangian, layout, options.rule, k, h});
+              for (std::size_t b = 0; b < blocks.size(); ++b) autodiff->AddParameterBlock(int(d));
+              autodiff->SetNumResiduals(m);
+              cost = autodiff;
+            }
+            problem.AddResidualBlock(cost, nullptr, blocks);
           }
-          if (cost == nullptr) {
-            using Functor = detail::StepResidualFunctor<L>;
-            auto* autodiff = new ceres::DynamicAutoDiffCostFunction<Functor, detail::kBvpJetStride>(
-                new Functor{&lagrangian, layout, options.rule, k, h});
-            for (std::size_t b = 0; b < blocks.size(); ++b) autodiff->AddParameterBlock(int(d));
-            autodiff->SetNumResiduals(m);
-            cost = autodiff;
-          }
+        }
+      } else {
+        for (int k = 1; k < K; ++k) {
+          using Functor = detail::DelResidualFunctor<L>;
+          auto* cost = new ceres::DynamicNumericDiffCostFunction<Functor, ceres::CENTRAL>(
+              new Functor{&lagrangian, layout, options.rule, k, h});
+          blocks.clear();
+          detail::add_blocks(layout, k - 1, 3, blocks);
+          for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
+          cost->SetNumResiduals(int(n * d));
           problem.AddResidualBlock(cost, nullptr, blocks);
         }
       }
-    } else {
-      for (int k = 1; k < K; ++k) {
-        using Functor = detail::DelResidualFunctor<L>;
-        auto* cost = new ceres::DynamicNumericDiffCostFunction<Functor, ceres::CENTRAL>(
-            new Functor{&lagrangian, layout, options.rule, k, h});
-        blocks.clear();
-        detail::add_blocks(layout, k - 1, 3, blocks);
-        for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
-        cost->SetNumResiduals(int(n * d));
-        problem.AddResidualBlock(cost, nullptr, blocks);
-      }
-    }
-    for (int k = 1; k < K; ++k)
-      for (Eigen::Index i = 0; i < n; ++i) problem.SetManifold(layout.block(k, i), &sphere);
+      for (int k = 1; k < K; ++k)
+        for (Eigen::Index i = 0; i < n; ++i) problem.SetManifold(layout.block(k, i), &sphere);
 
-    ceres::Solver::Options solver_options;
-    solver_options.minimizer_type = ceres::TRUST_REGION;
-    solver_options.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
-    solver_options.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
-    solver_options.max_num_iterations = options.max_iterations;
-    solver_options.function_tolerance = options.function_tolerance;
-    solver_options.gradient_tolerance = options.gradient_tolerance;
-    solver_options.parameter_tolerance = options.parameter_tolerance;
-    solver_options.num_threads = options.threads;
-    solver_options.minimizer_progress_to_stdout = options.verbose;
-    solver_options.logging_type = options.verbose ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
-    ceres::Solver::Summary summary;
-    ceres::Solve(solver_options, &problem, &summary);
-    result.iterations = static_cast<int>(summary.iterations.size()) - 1;
-    result.converged = summary.termination_type == ceres::CONVERGENCE;
-    result.status = summary.message;
-    if (summary.termination_type == ceres::FAILURE) {
-      throw Error("BVP: the solver failed: " + summary.message);
-    }
-    if (least_squares && result.converged && options.polish_steps > 0) {
-      measured = del_residual(lagrangian, options.rule, current_path());
-    }
-    if (measured && !below_tolerance(*measured)) {
-      measured.reset();  // the path is about to change
-      std::vector<double*> all;
-      detail::add_blocks(layout, 1, K - 1, all);
-      const int kept = detail::gauss_newton_polish(problem, all, sphere, options.polish_steps, [&] {
-        const DelResidual r = del_residual(lagrangian, options.rule, current_path());
-        // Once below the tolerance there is nothing left to gain: report "no decrease".
-        return below_tolerance(r) ? -1.0 : r.max;
-      });
-      result.iterations += kept;
-      if (kept > 0) result.status += "; " + std::to_string(kept) + " Gauss-Newton polishing steps";
+      ceres::Solver::Options solver_options;
+      solver_options.minimizer_type = ceres::TRUST_REGION;
+      solver_options.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
+      solver_options.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
+      solver_options.max_num_iterations = options.max_iterations;
+      solver_options.initial_trust_region_radius = options.initial_trust_region_radius;
+      solver_options.function_tolerance = options.function_tolerance;
+      solver_options.gradient_tolerance = options.gradient_tolerance;
+      if (least_squares) {
+        // The cost is the discrete action (up to a constant), so Ceres' projected gradient per
+        // token is h × the DEL residual, in an orthonormal tangent basis (d − 1 coordinates):
+        // |DEL_i| ≤ sqrt(d − 1)·max|g|/h. Stopping there (scale taken as 1, the conservative
+        // choice) spares iterations that only polish rounding.
+        solver_options.gradient_tolerance =
+            std::max(options.gradient_tolerance,
+                     options.del_tolerance * h / std::sqrt(static_cast<double>(d - 1)));
+      }
+      solver_options.parameter_tolerance = options.parameter_tolerance;
+      solver_options.num_threads = options.threads;
+      solver_options.minimizer_progress_to_stdout = options.verbose;
+      solver_options.logging_type =
+          options.verbose ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+      ceres::Solver::Summary summary;
+      ceres::Solve(solver_options, &problem, &summary);
+      result.iterations += static_cast<int>(summary.iterations.size()) - 1;
+      const bool converged = summary.termination_type == ceres::CONVERGENCE;
+      result.status = (use_split ? "null-Lagrangian split: " : "") + summary.message;
+      if (summary.termination_type == ceres::FAILURE && !use_split) {
+        throw Error("BVP: the solver failed: " + summary.message);
+      }
+      measured.reset();
+      if (least_squares && converged && options.polish_steps > 0) {
+        measured = del_residual(lagrangian, options.rule, current_path());
+      }
+      if (measured && !below_tolerance(*measured)) {
+        measured.reset();  // the path is about to change
+        std::vector<double*> all;
+        detail::add_blocks(layout, 1, K - 1, all);
+        const int kept =
+            detail::gauss_newton_polish(problem, all, sphere, options.polish_steps, [&] {
+              const DelResidual r = del_residual(lagrangian, options.rule, current_path());
+              // Once below the tolerance there is nothing left to gain: report "no decrease".
+              return below_tolerance(r) ? -1.0 : r.max;
+            });
+        result.iterations += kept;
+        if (kept > 0) {
+          result.status += "; " + std::to_string(kept) + " Gauss-Newton polishing steps";
+        }
+      }
+      return converged;
+    };
+
+    result.converged = attempt(split);
+    if (split) {
+      if (result.converged && !measured) {
+        measured = del_residual(lagrangian, options.rule, current_path());
+      }
+      if (!result.converged || !below_tolerance(*measured)) {
+        // The split is a convergence accelerator, never a requirement: finish on the Lagrangian's
+        // own residuals from wherever it stopped.
+        const std::string first = result.status;
+        result.converged = attempt(false);
+        result.status = first + "; then without the split: " + result.status;
+      } else {
+        result.method += " (null-Lagrangian split)";
+      }
     }
   } else {
     result.converged = true;

@@ -21,6 +21,7 @@
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
+#include <varsphere/solvers/split_step.hpp>
 
 #include "support/reference_case.hpp"
 
@@ -238,11 +239,90 @@ TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both 
   // The solver gives the same path with either Jacobian.
   const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
   const Trajectory flow = flow_on_grid(L.field(), X, 1.0, 12);
-  BvpOptions autodiff;
+  BvpOptions tight;
+  tight.del_tolerance = 1e-11;
+  BvpOptions autodiff = tight;
   autodiff.analytic_jacobians = false;
-  const BvpResult a = solve_bvp(L, X, flow.frames.back(), 1.0, 12);
+  const BvpResult a = solve_bvp(L, X, flow.frames.back(), 1.0, 12, tight);
   const BvpResult b = solve_bvp(L, X, flow.frames.back(), 1.0, 12, autodiff);
+  CHECK(a.converged);
+  CHECK(b.converged);
   CHECK(compare_paths(a.path, b.path).sup_distance <= 1e-10);
+}
+
+TEST_CASE("null-Lagrangian split: same action up to a constant, exact gradient, same minimizer") {
+  Rng rng(44);
+  const int d = 4, n = 5;
+  const double h = 0.1, t_a = 0.3;
+  for (auto w : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(w, 1.3, d);
+    const MatrixXd Xa = product::random_point(rng, d, n);
+    const MatrixXd Xb = product::exp(Xa, 0.3 * product::random_tangent(rng, Xa));
+    // ½|s|² = L_d − (Φ(X_b) − Φ(X_a)) + C, with Φ = E_β.
+    const double C = 0.25;
+    Eigen::VectorXd s, r;
+    MatrixXd Ja, Jb;
+    REQUIRE(split_step_residuals(dg, DiscreteRule::Midpoint, t_a, h, C, Xa, Xb, s, &Ja, &Jb));
+    REQUIRE(step_residuals(dg, DiscreteRule::Midpoint, t_a, h, Xa, Xb, r));
+    const double gain = attention_energy(Xb, MatrixXd::Identity(d, d), 1.3) -
+                        attention_energy(Xa, MatrixXd::Identity(d, d), 1.3);
+    CHECK(0.5 * s.squaredNorm() ==
+          doctest::Approx(0.5 * r.squaredNorm() - gain + C).epsilon(1e-13));
+    // The partner rows are the flow-matching residuals in the same metric.
+    Eigen::VectorXd fm;
+    REQUIRE(step_residuals(FlowMatchingLagrangian{dg.field(), dg.metric()}, DiscreteRule::Midpoint,
+                           t_a, h, Xa, Xb, fm));
+    CHECK((s.head(fm.size()) - fm).cwiseAbs().maxCoeff() <= 1e-14);
+    // The defect c_k is the quadrature error of ∫dE/dt: it shrinks like the cube of the step.
+    double c1 = 0, c2 = 0;
+    const MatrixXd step = product::log(Xa, Xb);
+    REQUIRE(split_step_defect(dg, DiscreteRule::Midpoint, t_a, h, Xa,
+                              product::exp(Xa, MatrixXd(0.02 * step)), c1));
+    REQUIRE(split_step_defect(dg, DiscreteRule::Midpoint, t_a, h, Xa,
+                              product::exp(Xa, MatrixXd(0.01 * step)), c2));
+    CHECK(std::log2(std::abs(c1 / c2)) == doctest::Approx(3.0).epsilon(0.05));
+    // Jacobians against central differences of the residual.
+    const double eps = 1e-6;
+    double worst = 0;
+    for (int side = 0; side < 2; ++side) {
+      for (Eigen::Index col = 0; col < n * d; ++col) {
+        MatrixXd P = side == 0 ? Xa : Xb, M = P;
+        P(col % d, col / d) += eps;
+        M(col % d, col / d) -= eps;
+        Eigen::VectorXd sp, sm;
+        REQUIRE(split_step_residuals(dg, DiscreteRule::Midpoint, t_a, h, C, side == 0 ? P : Xa,
+                                     side == 0 ? Xb : P, sp, nullptr, nullptr));
+        REQUIRE(split_step_residuals(dg, DiscreteRule::Midpoint, t_a, h, C, side == 0 ? M : Xa,
+                                     side == 0 ? Xb : M, sm, nullptr, nullptr));
+        const Eigen::VectorXd fd = (sp - sm) / (2 * eps);
+        const MatrixXd& J = side == 0 ? Ja : Jb;
+        worst = std::max(worst, (fd - J.col(col)).cwiseAbs().maxCoeff());
+      }
+    }
+    CHECK(worst <= 1e-7);
+  }
+  // Solved with and without the split: the same discrete minimizer; Gauss–Newton on the split
+  // converges superlinearly, on the De Giorgi residuals only linearly.
+  Rng rng2(17);
+  const int dd = 3, nn = 6, K = 48;
+  const double T = 1.5;
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, dd);
+  const MatrixXd X0 = product::random_point(rng2, dd, nn);
+  const Trajectory flow = flow_on_grid(L.field(), X0, T, K);
+  BvpOptions split;
+  split.del_tolerance = 1e-10;
+  BvpOptions plain = split;
+  plain.null_lagrangian_split = false;
+  const BvpResult a = solve_bvp(L, X0, flow.frames.back(), T, K, split);
+  const BvpResult b = solve_bvp(L, X0, flow.frames.back(), T, K, plain);
+  REQUIRE(a.converged);
+  REQUIRE(b.converged);
+  CHECK(a.method == "least-squares (null-Lagrangian split)");
+  CHECK(b.method == "least-squares");
+  CHECK(compare_paths(a.path, b.path).sup_distance <= 1e-9);
+  CHECK(a.action == doctest::Approx(b.action).epsilon(1e-12));
+  MESSAGE("iterations with the split " << a.iterations << ", without " << b.iterations);
+  CHECK(a.iterations < b.iterations);
 }
 
 TEST_CASE("flow matching recovers the flow for random non-symmetric A and V") {
