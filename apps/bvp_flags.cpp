@@ -33,15 +33,6 @@ void BvpFlags::check() const {
   if (!(del_tolerance > 0)) throw InvalidInput("--del-tolerance must be positive");
 }
 
-Trajectory accurate_flow(const AttentionField& field, const Configuration& X0, double T, int K) {
-  FlowOptions o;
-  o.scheme = FlowScheme::Dopri5;
-  o.rtol = 1e-12;
-  o.atol = 1e-13;
-  o.dt = T / K;
-  return integrate(field, X0, 0.0, T, o).trajectory;
-}
-
 BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X0,
                              const Trajectory* flow) const {
   BvpOptions o;
@@ -49,7 +40,7 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
   o.max_iterations = max_iterations;
   o.threads = threads;
   o.del_tolerance = del_tolerance;
-  if (init == "flow") o.initial_path = flow ? *flow : accurate_flow(model.field, X0, T, K);
+  if (init == "flow") o.initial_path = flow ? *flow : flow_on_grid(model.field, X0, T, K);
   return o;
 }
 

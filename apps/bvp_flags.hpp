@@ -37,7 +37,4 @@ nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const Bvp
 TrajectoryAttributes bvp_attributes(const BvpFlags& f);
 void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r);
 
-/// The Post-LN attention flow from X0 on the grid t_k = kT/K (dopri5, rtol 1e-12, atol 1e-13).
-Trajectory accurate_flow(const AttentionField& field, const Configuration& X0, double T, int K);
-
 }  // namespace varsphere::apps

@@ -61,7 +61,7 @@ void run_compare(const CompareFlags& f) {
   const Eigen::MatrixXd& A = model.A;
   const double beta = f.bvp.attention.beta;
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
-    const Trajectory flow = accurate_flow(model.field, X0, f.bvp.T, f.bvp.K);
+    const Trajectory flow = flow_on_grid(model.field, X0, f.bvp.T, f.bvp.K);
     const BvpOptions options = f.bvp.options(model, X0, &flow);
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), f.bvp.T, f.bvp.K, options);
     const PathComparison c = compare_paths(r.path, flow);

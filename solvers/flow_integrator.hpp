@@ -308,4 +308,17 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
   return result;
 }
 
+/// The Post-LN flow of `field` from X0 sampled on the grid t_k = kT/K, k = 0..K, by dopri5 with
+/// tight tolerances: the reference trajectory a BVP solution on K steps is compared with.
+template <class Field>
+Trajectory flow_on_grid(const Field& field, const Configuration& X0, double T, int K,
+                        double rtol = 1e-12, double atol = 1e-13) {
+  FlowOptions o;
+  o.scheme = FlowScheme::Dopri5;
+  o.rtol = rtol;
+  o.atol = atol;
+  o.dt = T / K;
+  return integrate(field, X0, 0.0, T, o).trajectory;
+}
+
 }  // namespace varsphere

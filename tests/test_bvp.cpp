@@ -8,6 +8,7 @@
 // clang-format on
 
 #include <cmath>
+#include <varsphere/core/linear_fit.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
@@ -31,26 +32,10 @@ using Eigen::MatrixXd;
 
 namespace {
 
-// Accurate flow trajectory sampled on the grid t_k = kT/K.
+// The flow sampled on the BVP grid, to 1e-13.
 template <class Field>
-Trajectory flow_on_grid(const Field& field, const MatrixXd& X0, double T, int K) {
-  FlowOptions o;
-  o.scheme = FlowScheme::Dopri5;
-  o.rtol = 1e-13;
-  o.atol = 1e-14;
-  o.dt = T / K;
-  return integrate(field, X0, 0.0, T, o).trajectory;
-}
-
-double fitted_slope(const std::vector<double>& K, const std::vector<double>& err) {
-  // Least-squares slope of log err against log h = −log K.
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  const double m = K.size();
-  for (std::size_t j = 0; j < K.size(); ++j) {
-    const double x = -std::log(K[j]), y = std::log(err[j]);
-    sx += x, sy += y, sxx += x * x, sxy += x * y;
-  }
-  return (m * sxy - sx * sy) / (m * sxx - sx * sx);
+Trajectory accurate_flow(const Field& field, const MatrixXd& X0, double T, int K) {
+  return flow_on_grid(field, X0, T, K, 1e-13, 1e-14);
 }
 
 }  // namespace
@@ -95,7 +80,7 @@ TEST_CASE("midpoint rule converges at order 2, the left-endpoint rule at order 1
                              {AttentionWeights::Softmax, 1.0, 1.0});
   const double T = 1.5;
   const FlowMatchingLagrangian fm{field};
-  const Trajectory exact = flow_on_grid(field, X0, T, 256);
+  const Trajectory exact = accurate_flow(field, X0, T, 256);
   std::vector<double> Ks = {16, 32, 64, 128, 256}, mid, left;
   for (double K : Ks) {
     Trajectory reference;  // the flow on this grid
@@ -111,7 +96,7 @@ TEST_CASE("midpoint rule converges at order 2, the left-endpoint rule at order 1
         compare_paths(solve_bvp(fm, X0, exact.frames.back(), T, int(K), o).path, reference)
             .sup_distance);
   }
-  const double s2 = fitted_slope(Ks, mid), s1 = fitted_slope(Ks, left);
+  const double s2 = fitted_order(Ks, mid), s1 = fitted_order(Ks, left);
   MESSAGE("midpoint order " << s2 << " (errors " << mid.front() << " .. " << mid.back()
                             << "), left-endpoint order " << s1 << " (" << left.front() << " .. "
                             << left.back() << ")");
@@ -133,7 +118,7 @@ TEST_CASE(
     const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(weights, beta, d);
     std::vector<double> sup, gap;
     for (int K : {16, 32}) {
-      const Trajectory flow = flow_on_grid(field, X0, T, K);
+      const Trajectory flow = accurate_flow(field, X0, T, K);
       const BvpResult r = solve_bvp(L, X0, flow.frames.back(), T, K);
       INFO(r.status);
       CHECK(r.converged);
@@ -161,7 +146,7 @@ TEST_CASE("Newton on the DEL equations certifies a least-squares solution to rou
   const AttentionField field =
       AttentionField::identity(d, {AttentionWeights::Unnormalized, 1.0, 1.0});
   const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Unnormalized, 1.0, d);
-  const Trajectory flow = flow_on_grid(field, X0, 1.5, 16);
+  const Trajectory flow = accurate_flow(field, X0, 1.5, 16);
   const BvpResult ls = solve_bvp(L, X0, flow.frames.back(), 1.5, 16);
   BvpOptions newton;
   newton.method = BvpMethod::DelEquations;
@@ -238,7 +223,7 @@ TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both 
   }
   // The solver gives the same path with either Jacobian.
   const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
-  const Trajectory flow = flow_on_grid(L.field(), X, 1.0, 12);
+  const Trajectory flow = accurate_flow(L.field(), X, 1.0, 12);
   BvpOptions tight;
   tight.del_tolerance = 1e-11;
   BvpOptions autodiff = tight;
@@ -308,7 +293,7 @@ TEST_CASE("null-Lagrangian split: same action up to a constant, exact gradient, 
   const double T = 1.5;
   const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, dd);
   const MatrixXd X0 = product::random_point(rng2, dd, nn);
-  const Trajectory flow = flow_on_grid(L.field(), X0, T, K);
+  const Trajectory flow = accurate_flow(L.field(), X0, T, K);
   BvpOptions split;
   split.del_tolerance = 1e-10;
   BvpOptions plain = split;
@@ -335,7 +320,7 @@ TEST_CASE("flow matching recovers the flow for random non-symmetric A and V") {
   const FlowMatchingLagrangian L{field};
   std::vector<double> sup;
   for (int K : {16, 32}) {
-    const Trajectory flow = flow_on_grid(field, X0, T, K);
+    const Trajectory flow = accurate_flow(field, X0, T, K);
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), T, K);
     CHECK(r.converged);
     sup.push_back(compare_paths(r.path, flow).sup_distance);
@@ -364,7 +349,7 @@ TEST_CASE("De Giorgi and flow matching in the same metric differ by a null Lagra
   const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, beta, d);
   const FlowMatchingLagrangian fm{dg.field(), dg.metric()};
   // 1. Same optimal path: both O(h²)-close to the flow, so close to each other.
-  const Trajectory flow = flow_on_grid(dg.field(), X0, T, 32);
+  const Trajectory flow = accurate_flow(dg.field(), X0, T, 32);
   const BvpResult a = solve_bvp(dg, X0, flow.frames.back(), T, 32);
   const BvpResult b = solve_bvp(fm, X0, flow.frames.back(), T, 32);
   CHECK(compare_paths(a.path, b.path).sup_distance <= 1e-4);
@@ -386,7 +371,7 @@ TEST_CASE("checkEL along an accurate flow: ~0 for its Lagrangians, not for the k
   const int d = 3, n = 5;
   const MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, 2.0, 1.0});
-  const Trajectory flow = flow_on_grid(field, X0, 2.0, 200);
+  const Trajectory flow = accurate_flow(field, X0, 2.0, 200);
   const double fm = check_el(FlowMatchingLagrangian{field}, flow).max_residual;
   const double dg =
       check_el(DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 2.0, d), flow).max_residual;
@@ -442,7 +427,7 @@ TEST_CASE("perturbed Lagrangian L + eps M: the optimal path moves by O(eps), wit
   const MatrixXd X0 = product::random_point(rng, 3, 3);
   const double T = 1.0;
   const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 1.0, 1.0});
-  const MatrixXd X1 = flow_on_grid(field, X0, T, 16).frames.back();
+  const MatrixXd X1 = accurate_flow(field, X0, T, 16).frames.back();
   auto make = [&](double eps) {
     return PerturbedLagrangian{FlowMatchingLagrangian{field}, KineticLagrangian{}, eps};
   };
@@ -455,7 +440,7 @@ TEST_CASE("perturbed Lagrangian L + eps M: the optimal path moves by O(eps), wit
     e.push_back(eps[j]);
   }
   const double slope =
-      fitted_slope(std::vector<double>{1 / e[0], 1 / e[1], 1 / e[2], 1 / e[3]}, moved);
+      fitted_order(std::vector<double>{1 / e[0], 1 / e[1], 1 / e[2], 1 / e[3]}, moved);
   MESSAGE("path displacement vs eps: slope " << slope);
   CHECK(slope == doctest::Approx(1.0).epsilon(0.05));
 }
