@@ -7,6 +7,7 @@
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/jet_gradient.hpp>
+#include <varsphere/core/linear_fit.hpp>
 #include <varsphere/core/progress.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/core/scalar.hpp>
@@ -22,6 +23,7 @@
 #include <varsphere/functionals/metric_weights.hpp>
 #include <varsphere/functionals/perturbed_lagrangian.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
+#include <varsphere/manifolds/hemisphere.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
@@ -31,7 +33,9 @@
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/discrete_lagrangian.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_diagnostics.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
+#include <varsphere/solvers/split_step.hpp>

@@ -19,4 +19,7 @@ void add_bvp_command(CLI::App& app);
 /// `varsphere compare`: the flow against the optimal path between its endpoints (DESIGN.md).
 void add_compare_command(CLI::App& app);
 
+/// `varsphere reproduce`: the papers' theorems as PASS/FAIL rows (examples/reproduce).
+void add_reproduce_command(CLI::App& app);
+
 }  // namespace varsphere::apps

@@ -31,18 +31,31 @@ struct CompareFlags {
   std::string json, plot;
 };
 
-// Per grid time: distance path–flow and the energy of each (for plots).
-void write_plot_data(const std::filesystem::path& dir, const Trajectory& flow,
-                     const Trajectory& path, const Eigen::MatrixXd& A, double beta) {
+// The flow and the optimal path (CSV and HDF5) and, per grid time, the distance between them,
+// the energy of each, dE/dt = ⟨∇E, F⟩ along the flow and its dissipation |F|²_g in the metric of
+// the gradient structure (SA: (1/n²)Σ Z_i|F_i|², USA: (1/n)Σ|F_i|²), equal to dE/dt when A is
+// symmetric and V = A (MATH.md §2). Written for scripts/plot_results.py.
+void write_plot_data(const std::filesystem::path& dir, const AttentionModel& model, double beta,
+                     const Trajectory& flow, const Trajectory& path, const BvpFlags& f) {
   std::filesystem::create_directories(dir);
   write_trajectory(dir / "flow.csv", flow);
   write_trajectory(dir / "path.csv", path);
+  write_trajectory(dir / "flow.h5", flow, bvp_attributes(f));
+  write_trajectory(dir / "path.h5", path, bvp_attributes(f));
+  const Eigen::MatrixXd& A = model.A;
+  const bool softmax = model.field.options().weights == AttentionWeights::Softmax;
   write_text_atomically(dir / "comparison.csv", [&](std::ostream& out) {
-    out << std::setprecision(17) << "t,distance,energy_flow,energy_path\n";
+    out << std::setprecision(17)
+        << "t,distance,energy_flow,energy_path,dEdt_flow,dissipation_flow\n";
     for (std::size_t k = 0; k < flow.size(); ++k) {
-      out << flow.times[k] << ',' << product::distance(flow.frames[k], path.frames[k]) << ','
-          << attention_energy(flow.frames[k], A, beta) << ','
-          << attention_energy(path.frames[k], A, beta) << '\n';
+      const Eigen::MatrixXd& X = flow.frames[k];
+      Eigen::MatrixXd F;
+      model.field(flow.times[k], X, F);
+      const double power = attention_energy_gradient(X, A, beta).cwiseProduct(F).sum();
+      const double dissipation = softmax ? sa_dissipation(X, F, A, beta) : usa_dissipation(F);
+      out << flow.times[k] << ',' << product::distance(X, path.frames[k]) << ','
+          << attention_energy(X, A, beta) << ',' << attention_energy(path.frames[k], A, beta) << ','
+          << power << ',' << dissipation << '\n';
     }
   });
 }
@@ -89,7 +102,7 @@ void run_compare(const CompareFlags& f) {
               << " (L2 " << c.l2_distance << "); lengths: path " << c.length_a << ", flow "
               << c.length_b << ", endpoints " << c.endpoint_distance << "\n";
     if (!r.converged) throw Error("BVP not converged: " + r.status);
-    if (!f.plot.empty()) write_plot_data(f.plot, flow, r.path, A, beta);
+    if (!f.plot.empty()) write_plot_data(f.plot, model, beta, flow, r.path, f.bvp);
   });
 }
 
@@ -102,8 +115,9 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--x0", f->x0, "CSV initial configuration")->required();
   f->bvp.add_to(*cmd);
   cmd->add_option("--json", f->json, "JSON summary");
-  cmd->add_option("--plot", f->plot,
-                  "folder for flow.csv, path.csv and comparison.csv (t, distance, energies)");
+  cmd->add_option(
+      "--plot", f->plot,
+      "folder for flow and path (.csv, .h5) and comparison.csv (t, distance, energies)");
   cmd->callback([f] { run_compare(*f); });
 }
 

@@ -19,6 +19,10 @@ struct PerturbedLagrangian {
     return base(t, X, V) + T(epsilon) * perturbation(t, X, V);
   }
 
+  /// ε < 0 (e.g. a difference of Lagrangians) is not a sum of squares: the BVP solver then uses
+  /// the DEL equations.
+  bool least_squares_applicable() const { return epsilon >= 0; }
+
   Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const requires
       LeastSquaresLagrangian<L> && LeastSquaresLagrangian<M> {
     return base.residual_size(d, n) + perturbation.residual_size(d, n);

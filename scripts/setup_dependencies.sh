@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build git
   libeigen3-dev libceres-dev libboost-dev
   doctest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libhdf5-dev
+  python3 python3-numpy python3-matplotlib
 )
 
 missing=()

@@ -15,7 +15,9 @@ using Eigen::MatrixXd;
 
 namespace {
 
-MatrixXd equiangular(int d, int n, double rho) { return equiangular_configuration(d, n, rho); }
+MatrixXd equiangular(int d, int n, double rho) {
+  return equiangular_configuration(d, n, rho);
+}
 
 double off_diagonal_spread(const MatrixXd& G) {
   double lo = 1e300, hi = -1e300;
@@ -51,8 +53,8 @@ TEST_CASE("equiangular starts follow the scalar rho-ODE (Post-LN and Pre-LN, SA 
         const FlowResult flow = integrate(field, equiangular(d, n, rho0), 0.0, T, o);
         REQUIRE(flow.trajectory.size() == 7);
 
-        const std::vector<double> rho = equiangular_rho({weights, beta, n, pre}, rho0,
-                                                        flow.trajectory.times);
+        const std::vector<double> rho =
+            equiangular_rho({weights, beta, n, pre}, rho0, flow.trajectory.times);
         for (std::size_t k = 1; k < flow.trajectory.size(); ++k) {
           const MatrixXd G = flow.trajectory.frames[k].transpose() * flow.trajectory.frames[k];
           CHECK(off_diagonal_spread(G) <= 1e-12);  // stays equiangular

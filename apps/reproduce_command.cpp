@@ -1,0 +1,82 @@
+// `varsphere reproduce [ID ... | all] [--quick] [--json FILE]`: runs the reproductions of
+// examples/reproduce (MATH.md §2–§3), prints one table row per checked quantity and exits 1 if
+// any row fails. Unknown IDs are refused before anything runs.
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <varsphere/core/error.hpp>
+
+#include "commands.hpp"
+#include "output_files.hpp"
+#include "reproduction.hpp"
+#include "table.hpp"
+
+namespace varsphere::apps {
+
+namespace {
+
+struct ReproduceFlags {
+  std::vector<std::string> ids;
+  bool quick = false;
+  std::string json;
+};
+
+void run_reproduce(const ReproduceFlags& f) {
+  check_output_path(f.json, "--json", {".json"});
+  std::vector<const reproduce::Reproduction*> selected;
+  const bool all = f.ids.empty() || (f.ids.size() == 1 && f.ids[0] == "all");
+  for (const reproduce::Reproduction& r : reproduce::reproductions()) {
+    if (all) selected.push_back(&r);
+  }
+  if (!all) {
+    for (const std::string& id : f.ids) {
+      const reproduce::Reproduction* r = reproduce::find_reproduction(id);
+      if (r == nullptr) {
+        std::string known;
+        for (const auto& k : reproduce::reproductions())
+          known += (known.empty() ? "" : ", ") + k.id;
+        throw InvalidInput("unknown reproduction '" + id + "' (IDs: " + known + ", or all)");
+      }
+      selected.push_back(r);
+    }
+  }
+  reproduce::Settings settings;
+  settings.quick = f.quick;
+  nlohmann::json doc = nlohmann::json::array();
+  int failed = 0, total = 0;
+  bool header = true;
+  const auto start = std::chrono::steady_clock::now();
+  for (const reproduce::Reproduction* r : selected) {
+    const auto rows = r->run(settings);
+    reproduce::print_table(std::cout, rows, header);
+    std::cout.flush();
+    header = false;
+    for (const auto& row : rows) {
+      doc.push_back(reproduce::to_json(row));
+      failed += !row.pass;
+      ++total;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << std::setprecision(3) << "reproduce: " << total - failed << " of " << total
+            << " rows pass (" << selected.size() << " reproductions" << (f.quick ? ", quick" : "")
+            << ", " << seconds << " s)\n";
+  if (!f.json.empty()) write_json(f.json, doc);
+  if (failed > 0) throw Error(std::to_string(failed) + " reproduction rows failed");
+}
+
+}  // namespace
+
+void add_reproduce_command(CLI::App& app) {
+  auto f = std::make_shared<ReproduceFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "reproduce", "Reproduce the papers' theorems and experiments (table of PASS/FAIL rows)");
+  cmd->add_option("ids", f->ids, "reproduction IDs, or all (default)");
+  cmd->add_flag("--quick", f->quick, "smaller grids and samples (all IDs in under a minute)");
+  cmd->add_option("--json", f->json, "JSON list of the rows");
+  cmd->callback([f] { run_reproduce(*f); });
+}
+
+}  // namespace varsphere::apps

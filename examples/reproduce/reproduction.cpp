@@ -1,0 +1,65 @@
+#include "reproduction.hpp"
+
+#include <cmath>
+
+namespace varsphere::reproduce {
+
+Row within(const std::string& id, const std::string& paper, const std::string& quantity,
+           double expected, double measured, double tolerance) {
+  Row r{id, paper, quantity, expected, measured, tolerance, Relation::Within, false, {}};
+  r.pass = std::abs(measured - expected) <= tolerance;
+  return r;
+}
+
+Row at_least(const std::string& id, const std::string& paper, const std::string& quantity,
+             double bound, double measured) {
+  Row r{id, paper, quantity, bound, measured, 0.0, Relation::AtLeast, false, {}};
+  r.pass = measured >= bound;
+  return r;
+}
+
+const std::vector<Reproduction>& reproductions() {
+  static const std::vector<Reproduction> table = {
+      {"geodesic-bvp", "Gracyk", "kinetic BVP = great circles; midpoint rule of order 2",
+       &geodesic_bvp},
+      {"flow-is-variational-usa", "Gracyk/GLPR",
+       "USA flow = De Giorgi BVP minimizer between its ends; action = energy gain",
+       &flow_is_variational_usa},
+      {"flow-is-variational-sa", "Gracyk/GLPR",
+       "SA flow = De Giorgi BVP minimizer in the Z-weighted metric; action = energy gain",
+       &flow_is_variational_sa},
+      {"flow-matching-general", "Gracyk",
+       "random non-symmetric A, V: the flow-matching BVP recovers the flow",
+       &flow_matching_general},
+      {"null-lagrangian", "Gracyk", "De Giorgi and flow matching give the same optimal path",
+       &null_lagrangian},
+      {"checkel-flow", "Gracyk",
+       "projected E-L residual along the flow: ~0 for its Lagrangians, not for kinetic",
+       &checkel_flow},
+      {"inexact-epsilon", "Gracyk", "L + eps M: the optimal path moves by O(eps)",
+       &inexact_epsilon},
+      {"clustering-d3", "GLPR", "d = 3, random starts: one cluster, E -> e^beta/(2 beta)",
+       &clustering_d3},
+      {"antipodal-stationary", "GLPR", "(x, -x) is stationary for every beta",
+       &antipodal_stationary},
+      {"equiangular", "GLPR", "equiangular particles = the scalar rho-ODE", &equiangular},
+      {"wendel-hemisphere", "GLPR",
+       "P(hemisphere) = Wendel's formula; exponential collapse from hemisphere starts",
+       &wendel_hemisphere},
+      {"metastability-dotm", "GLPR",
+       "published 5-token circle case: merge times 1.27, 2.41, 5.20, 328.4", &metastability_dotm},
+      {"long-context", "GLPR", "one layer, beta = gamma log n: limits 1, 4 rho/(1 + 3 rho), rho",
+       &long_context},
+      {"pre-vs-post-ln", "GLPR", "equiangular: 1 - rho ~ e^{-2t} (Post-LN), ~ 1/t^2 (Pre-LN)",
+       &pre_vs_post_ln},
+  };
+  return table;
+}
+
+const Reproduction* find_reproduction(const std::string& id) {
+  for (const Reproduction& r : reproductions())
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+}  // namespace varsphere::reproduce

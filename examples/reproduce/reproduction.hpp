@@ -1,0 +1,69 @@
+// The reproduced theorems and experiments (`varsphere reproduce`, MATH.md §2–§3). Each ID is one
+// function returning table rows: what was measured, what the paper says, the tolerance and the
+// verdict. The same functions build alone as `reproduce_<id>` programs (standalone.cpp).
+// Statistical rows say their sample size and use a 3σ tolerance derived from it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace varsphere::reproduce {
+
+struct Settings {
+  bool quick = false;  ///< smaller grids and samples: every ID in well under a minute in total
+};
+
+/// Data behind a row, for the convergence plots (scripts/plot_results.py).
+struct Series {
+  std::string x_label, y_label;
+  std::vector<double> x, y;
+  bool log_x = true, log_y = true;
+};
+
+enum class Relation {
+  Within,   ///< |measured − expected| ≤ tolerance
+  AtLeast,  ///< measured ≥ expected (tolerance 0)
+};
+
+struct Row {
+  std::string id, paper, quantity;
+  double expected = 0, measured = 0, tolerance = 0;
+  Relation relation = Relation::Within;
+  bool pass = false;
+  std::optional<Series> series;
+};
+
+/// |measured − expected| ≤ tolerance (NaN fails).
+Row within(const std::string& id, const std::string& paper, const std::string& quantity,
+           double expected, double measured, double tolerance);
+/// measured ≥ bound (NaN fails).
+Row at_least(const std::string& id, const std::string& paper, const std::string& quantity,
+             double bound, double measured);
+
+struct Reproduction {
+  std::string id, paper, claim;
+  std::vector<Row> (*run)(const Settings&);
+};
+
+/// Every ID in the order of the table in the README and docs/.
+const std::vector<Reproduction>& reproductions();
+/// nullptr if unknown.
+const Reproduction* find_reproduction(const std::string& id);
+
+std::vector<Row> geodesic_bvp(const Settings&);
+std::vector<Row> flow_is_variational_usa(const Settings&);
+std::vector<Row> flow_is_variational_sa(const Settings&);
+std::vector<Row> flow_matching_general(const Settings&);
+std::vector<Row> null_lagrangian(const Settings&);
+std::vector<Row> checkel_flow(const Settings&);
+std::vector<Row> inexact_epsilon(const Settings&);
+std::vector<Row> clustering_d3(const Settings&);
+std::vector<Row> antipodal_stationary(const Settings&);
+std::vector<Row> equiangular(const Settings&);
+std::vector<Row> wendel_hemisphere(const Settings&);
+std::vector<Row> metastability_dotm(const Settings&);
+std::vector<Row> long_context(const Settings&);
+std::vector<Row> pre_vs_post_ln(const Settings&);
+
+}  // namespace varsphere::reproduce

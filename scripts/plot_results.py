@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""Pictures of a varsphere run, and a short summary of what they show.
+
+    plot_results.py OUT
+
+reads what `varsphere compare --json OUT/compare.json --plot OUT/compare` and
+`varsphere reproduce --json OUT/reproduce.json` wrote (either may be missing) and writes PNGs into OUT:
+
+  sphere_paths.png   tokens on the sphere (d = 3) with the flow trajectories and the optimal path
+  distance.png       distance between the optimal path and the flow over time
+  energy.png         energy of the flow and of the path; dE/dt and the dissipation |F|^2_g
+  convergence.png    error against K on log-log axes with the fitted order, one panel per row
+  reproduce_*.png    the other series of the reproductions (decay rates, limits, staircase)
+
+Uses Debian's python3-numpy and python3-matplotlib only.
+"""
+import json
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def fail(message):
+    print(f"plot_results: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_trajectory(path):
+    """CSV `t,token,x1..xd` -> (times[m], X[m, n, d])."""
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    times = np.unique(data[:, 0])
+    n = len(np.unique(data[:, 1]))
+    d = data.shape[1] - 2
+    if data.shape[0] != len(times) * n:
+        fail(f"{path}: {data.shape[0]} rows are not {len(times)} frames of {n} tokens")
+    return times, data[:, 2:].reshape(len(times), n, d)
+
+
+def save(fig, out, name, written):
+    path = os.path.join(out, name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    written.append(path)
+
+
+def plot_compare(out, written, summary_lines):
+    folder = os.path.join(out, "compare")
+    needed = [os.path.join(folder, f) for f in ("flow.csv", "path.csv", "comparison.csv")]
+    if not all(os.path.exists(p) for p in needed):
+        return
+    t_flow, flow = read_trajectory(needed[0])
+    _, path = read_trajectory(needed[1])
+    table = np.genfromtxt(needed[2], delimiter=",", names=True)
+    summary = {}
+    json_path = os.path.join(out, "compare.json")
+    if os.path.exists(json_path):
+        with open(json_path) as f:
+            summary = json.load(f)
+    lagrangian = summary.get("lagrangian", "")
+    n, d = flow.shape[1], flow.shape[2]
+
+    if d == 3:
+        fig = plt.figure(figsize=(7, 7))
+        ax = fig.add_subplot(projection="3d")
+        u, v = np.mgrid[0 : 2 * np.pi : 40j, 0 : np.pi : 20j]
+        ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v),
+                          color="0.85", linewidth=0.4)
+        for i in range(n):
+            ax.plot(*flow[:, i, :].T, color="tab:blue", linewidth=1.2,
+                    label="attention flow" if i == 0 else None)
+            ax.plot(*path[:, i, :].T, color="tab:orange", linestyle="--", linewidth=1.0,
+                    label=f"optimal path ({lagrangian} BVP)" if i == 0 else None)
+        ax.scatter(*flow[0].T, color="black", s=12, label="tokens at t = 0")
+        ax.scatter(*flow[-1].T, color="tab:red", s=40, marker="*", label=f"t = {t_flow[-1]:g}")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_zlabel("x3")
+        ax.set_box_aspect((1, 1, 1))
+        ax.set_title(f"{n} tokens on S^2: flow and optimal path")
+        ax.legend(loc="upper left", fontsize=8)
+        save(fig, out, "sphere_paths.png", written)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(table["t"], table["distance"], color="tab:purple")
+    ax.set_xlabel("t")
+    ax.set_ylabel("geodesic distance on (S^{d-1})^n")
+    ax.set_title("distance between the optimal path and the flow")
+    ax.grid(True, alpha=0.3)
+    save(fig, out, "distance.png", written)
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    top.plot(table["t"], table["energy_flow"], label="E(flow)", color="tab:blue")
+    top.plot(table["t"], table["energy_path"], "--", label="E(optimal path)", color="tab:orange")
+    top.axhline(math.exp(summary["beta"]) / (2 * summary["beta"]) if summary.get("beta") else
+                np.nan, color="0.5", linestyle=":", label="e^beta/(2 beta): one cluster (A = I)")
+    top.set_ylabel("energy E_beta")
+    top.legend(fontsize=8)
+    top.grid(True, alpha=0.3)
+    bottom.plot(table["t"], table["dEdt_flow"], label="dE/dt along the flow", color="tab:green")
+    bottom.plot(table["t"], table["dissipation_flow"], "--", label="dissipation |F|^2_g",
+                color="tab:red")
+    bottom.set_xlabel("t")
+    bottom.set_ylabel("rate")
+    bottom.legend(fontsize=8)
+    bottom.grid(True, alpha=0.3)
+    top.set_title("energy rises along the flow at the rate of its dissipation")
+    save(fig, out, "energy.png", written)
+
+    if summary:
+        summary_lines.append(
+            f"compare ({lagrangian}, n = {n}, d = {d}, T = {summary.get('T')}, K = {summary.get('K')}): "
+            f"max distance optimal path - flow {summary.get('max_distance_path_to_flow', float('nan')):.2e}; "
+            f"action {summary.get('action', float('nan')):.8f} vs energy gain "
+            f"{summary.get('energy_gain', float('nan')):.8f}; converged {summary.get('converged')}")
+
+
+def plot_reproductions(out, written, summary_lines):
+    json_path = os.path.join(out, "reproduce.json")
+    if not os.path.exists(json_path):
+        return
+    with open(json_path) as f:
+        rows = json.load(f)
+    passed = sum(1 for r in rows if r["pass"])
+    summary_lines.append(f"reproduce: {passed} of {len(rows)} rows pass "
+                         f"({len({r['id'] for r in rows})} reproductions)")
+    for r in rows:
+        if not r["pass"]:
+            summary_lines.append(f"  FAIL {r['id']}: {r['quantity']} = {r['measured']}")
+
+    series = [r for r in rows if "series" in r]
+    convergence = [r for r in series if r["series"]["x_label"] == "K"]
+    others = [r for r in series if r["series"]["x_label"] != "K"]
+    if convergence:
+        cols = 3
+        rows_n = math.ceil(len(convergence) / cols)
+        fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, 3.4 * rows_n), squeeze=False)
+        for ax, r in zip(axes.flat, convergence):
+            s = r["series"]
+            K, err = np.array(s["x"]), np.array(s["y"])
+            ax.loglog(K, err, "o-", label="measured")
+            ref = err[0] * (K / K[0]) ** (-r["expected"])
+            ax.loglog(K, ref, ":", color="0.4", label=f"slope -{r['expected']:g} (expected)")
+            ax.set_title(f"{r['id']}\nfitted order {r['measured']:.3f}", fontsize=9)
+            ax.set_xlabel("K (steps)")
+            ax.set_ylabel(s["y_label"], fontsize=8)
+            ax.legend(fontsize=7)
+            ax.grid(True, which="both", alpha=0.3)
+        for ax in list(axes.flat)[len(convergence):]:
+            ax.set_visible(False)
+        save(fig, out, "convergence.png", written)
+    by_id = {}
+    for r in others:
+        by_id.setdefault(r["id"], []).append(r)
+    for rid, group in by_id.items():
+        fig, axes = plt.subplots(1, len(group), figsize=(5 * len(group), 3.8), squeeze=False)
+        for ax, r in zip(axes.flat, group):
+            s = r["series"]
+            x, y = np.array(s["x"], dtype=float), np.array(s["y"], dtype=float)
+            keep = np.ones_like(x, dtype=bool)
+            if s["log_x"]:
+                keep &= x > 0
+            if s["log_y"]:
+                keep &= y > 0
+            ax.plot(x[keep], y[keep], "o-" if keep.sum() < 40 else "-")
+            ax.set_xscale("log" if s["log_x"] else "linear")
+            ax.set_yscale("log" if s["log_y"] else "linear")
+            ax.set_xlabel(s["x_label"])
+            ax.set_ylabel(s["y_label"], fontsize=8)
+            ax.set_title(f"{r['quantity']}\nexpected {r['expected']:.4g}, measured {r['measured']:.4g}",
+                         fontsize=8)
+            ax.grid(True, which="both", alpha=0.3)
+        save(fig, out, f"reproduce_{rid}.png", written)
+
+
+def main():
+    if len(sys.argv) != 2:
+        fail("usage: plot_results.py OUT")
+    out = sys.argv[1]
+    if not os.path.isdir(out):
+        fail(f"'{out}' is not a folder")
+    written, summary_lines = [], []
+    plot_compare(out, written, summary_lines)
+    plot_reproductions(out, written, summary_lines)
+    if not written:
+        fail(f"nothing to plot in '{out}' (expected compare/ or reproduce.json)")
+    for line in summary_lines:
+        print(line)
+    print("plots: " + ", ".join(os.path.basename(p) for p in written))
+
+
+if __name__ == "__main__":
+    main()
