@@ -1,0 +1,111 @@
+// The interaction energy of layer-normalized self-attention (MATH.md §4, BKKRW), for a symmetric
+// interaction matrix D (β absorbed into D):
+//     E_D(μ) = ∫∫ exp(⟨x, D y⟩) dμ(x) dμ(y),   particles: E_D(X) = (1/n²) Σ_ij exp(⟨x_i, D x_j⟩).
+// With e_ij = exp(⟨x_i, D x_j⟩):
+//     ∇_{x_i} E = (2/n²) Σ_j e_ij D x_j,
+//     ∂²E/∂x_i∂x_k = (2/n²) e_ik (D + D x_k (D x_i)ᵀ)                             (k ≠ i),
+//     ∂²E/∂x_i²     = (2/n²) [Σ_{j≠i} e_ij D x_j (D x_j)ᵀ + e_ii (D + 2 D x_i (D x_i)ᵀ)],
+// and on (S^{d−1})^n the Riemannian gradient P_{x_i}∇_{x_i}E and Hessian
+//     Hess E[u]_i = P_{x_i} Σ_k ∂²E/∂x_i∂x_k u_k − ⟨x_i, ∇_{x_i}E⟩ u_i   (MATH.md §1).
+// Stationary points: P_{x_i} ∫ e^{⟨x_i, D y⟩} D y dμ(y) = 0 on the support of μ.
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <varsphere/core/error.hpp>
+#include <varsphere/manifolds/sphere.hpp>
+
+namespace varsphere {
+
+class InteractionEnergy {
+ public:
+  /// Throws InvalidInput unless D is a finite, symmetric, square matrix.
+  explicit InteractionEnergy(Eigen::MatrixXd D) : D_(std::move(D)) {
+    if (D_.rows() != D_.cols() || D_.rows() < 2 || !D_.allFinite()) {
+      throw InvalidInput("interaction energy: D must be a finite square matrix of size >= 2");
+    }
+    const double scale = std::max(1.0, D_.cwiseAbs().maxCoeff());
+    if ((D_ - D_.transpose()).cwiseAbs().maxCoeff() > 1e-12 * scale) {
+      throw InvalidInput("interaction energy: D must be symmetric");
+    }
+    D_ = (0.5 * (D_ + D_.transpose())).eval();  // eval: no aliasing with the transpose
+  }
+
+  const Eigen::MatrixXd& D() const { return D_; }
+  Eigen::Index dimension() const { return D_.rows(); }
+
+  /// E_D(X) for any scalar (double or Jet).
+  template <class T>
+  T operator()(const Eigen::Matrix<T, -1, -1>& X) const {
+    using std::exp;
+    const Eigen::Matrix<T, -1, -1> S = X.transpose() * (D_.cast<T>() * X);
+    const double n = static_cast<double>(X.cols());
+    return S.array().exp().sum() / T(n * n);
+  }
+
+  /// Euclidean gradient, d×n.
+  Eigen::MatrixXd gradient(const Eigen::MatrixXd& X) const {
+    const double n = static_cast<double>(X.cols());
+    const Eigen::MatrixXd DX = D_ * X;
+    const Eigen::MatrixXd E = (X.transpose() * DX).array().exp().matrix();  // e_ij
+    return (2.0 / (n * n)) * DX * E;  // column i: Σ_j e_ji D x_j, e symmetric
+  }
+
+  /// Riemannian gradient on (S^{d−1})^n: P_{x_i} ∇_{x_i} E.
+  Eigen::MatrixXd riemannian_gradient(const Eigen::MatrixXd& X) const {
+    Eigen::MatrixXd G = gradient(X);
+    for (Eigen::Index i = 0; i < X.cols(); ++i) G.col(i) -= X.col(i).dot(G.col(i)) * X.col(i);
+    return G;
+  }
+
+  /// The stationarity residual max_i |P_{x_i} (1/n) Σ_j e_ij D x_j| (the first variation's
+  /// tangential part on the support; n/2 times the Riemannian gradient).
+  double stationarity_residual(const Eigen::MatrixXd& X) const {
+    return 0.5 * static_cast<double>(X.cols()) * riemannian_gradient(X).colwise().norm().maxCoeff();
+  }
+
+  /// Euclidean Hessian, (nd)×(nd), token-major blocks (i, k).
+  Eigen::MatrixXd hessian(const Eigen::MatrixXd& X) const {
+    const Eigen::Index d = X.rows(), n = X.cols();
+    const Eigen::MatrixXd DX = D_ * X;
+    const Eigen::MatrixXd E = (X.transpose() * DX).array().exp().matrix();
+    const double c = 2.0 / (double(n) * double(n));
+    Eigen::MatrixXd H = Eigen::MatrixXd::Zero(n * d, n * d);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (Eigen::Index k = 0; k < n; ++k) {
+        auto block = H.block(i * d, k * d, d, d);
+        if (k != i) {
+          block = c * E(i, k) * (D_ + DX.col(k) * DX.col(i).transpose());
+          continue;
+        }
+        block = c * E(i, i) * (D_ + 2.0 * DX.col(i) * DX.col(i).transpose());
+        for (Eigen::Index j = 0; j < n; ++j)
+          if (j != i) block += c * E(i, j) * DX.col(j) * DX.col(j).transpose();
+      }
+    }
+    return H;
+  }
+
+  /// Riemannian Hessian as a symmetric (nd)×(nd) matrix acting on ambient tangent vectors
+  /// (zero on the normal directions): blocks P_i H_ik P_k − δ_ik ⟨x_i, ∇_i E⟩ P_i.
+  Eigen::MatrixXd riemannian_hessian(const Eigen::MatrixXd& X) const {
+    const Eigen::Index d = X.rows(), n = X.cols();
+    const Eigen::MatrixXd H = hessian(X), G = gradient(X);
+    Eigen::MatrixXd R(n * d, n * d);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Eigen::MatrixXd Pi = Eigen::MatrixXd::Identity(d, d) - X.col(i) * X.col(i).transpose();
+      for (Eigen::Index k = 0; k < n; ++k) {
+        const Eigen::MatrixXd Pk =
+            Eigen::MatrixXd::Identity(d, d) - X.col(k) * X.col(k).transpose();
+        R.block(i * d, k * d, d, d) = Pi * H.block(i * d, k * d, d, d) * Pk;
+      }
+      R.block(i * d, i * d, d, d) -= X.col(i).dot(G.col(i)) * Pi;
+    }
+    return 0.5 * (R + R.transpose());
+  }
+
+ private:
+  Eigen::MatrixXd D_;
+};
+
+}  // namespace varsphere
