@@ -17,11 +17,13 @@
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
 #include <varsphere/functionals/flow_matching_lagrangian.hpp>
+#include <varsphere/functionals/interaction_energy.hpp>
 #include <varsphere/functionals/kinetic_lagrangian.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/mechanical_lagrangian.hpp>
 #include <varsphere/functionals/metric_weights.hpp>
 #include <varsphere/functionals/perturbed_lagrangian.hpp>
+#include <varsphere/manifolds/ceres_product_sphere_manifold.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
 #include <varsphere/manifolds/hemisphere.hpp>
 #include <varsphere/manifolds/product.hpp>
@@ -39,3 +41,4 @@
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
 #include <varsphere/solvers/split_step.hpp>
+#include <varsphere/solvers/stationary.hpp>

@@ -31,7 +31,7 @@ enum class Extremum { Ascent, Descent };  ///< look for maxima (ascent) or minim
 struct StationaryOptions {
   double tolerance = 1e-10;  ///< on the stationarity residual
   int max_iterations = 5000;
-  int newton_steps = 8;
+  int newton_steps = 30;
 };
 
 struct StationaryResult {
@@ -106,11 +106,24 @@ StationaryResult find_stationary(const Energy& energy, const Configuration& X0, 
     const Eigen::MatrixXd G = energy.riemannian_gradient(X);
     const Eigen::VectorXd g = B.transpose() * Eigen::Map<const Eigen::VectorXd>(G.data(), G.size());
     const Eigen::MatrixXd H = B.transpose() * energy.riemannian_hessian(X) * B;
-    const Eigen::VectorXd delta = -H.completeOrthogonalDecomposition().solve(g);
-    const Eigen::VectorXd ambient = B * delta;
-    const Eigen::MatrixXd next =
-        product::exp(X, Eigen::Map<const Eigen::MatrixXd>(ambient.data(), d, n));
-    const double next_residual = energy.stationarity_residual(next);
+    // Pseudo-inverse on the spectrum: continuous symmetries make H (nearly) singular, and steps
+    // along them change nothing.
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(H);
+    const Eigen::VectorXd& lambda = eig.eigenvalues();
+    const double cut = 1e-9 * std::max(lambda.cwiseAbs().maxCoeff(), 1e-300);
+    Eigen::VectorXd coefficients = eig.eigenvectors().transpose() * g;
+    for (Eigen::Index k = 0; k < lambda.size(); ++k)
+      coefficients(k) = std::abs(lambda(k)) > cut ? coefficients(k) / lambda(k) : 0.0;
+    const Eigen::VectorXd delta = -(eig.eigenvectors() * coefficients);
+    // Backtracking: a full step can overshoot where the Hessian has soft modes.
+    Eigen::MatrixXd next;
+    double next_residual = residual;
+    for (double scale = 1.0; scale > 1e-3; scale *= 0.5) {
+      const Eigen::VectorXd ambient = scale * (B * delta);
+      next = product::exp(X, Eigen::Map<const Eigen::MatrixXd>(ambient.data(), d, n));
+      next_residual = energy.stationarity_residual(next);
+      if (next_residual < residual) break;
+    }
     if (!(next_residual < residual)) break;
     X = next;
     residual = next_residual;

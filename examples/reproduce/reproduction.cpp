@@ -52,6 +52,20 @@ const std::vector<Reproduction>& reproductions() {
        &long_context},
       {"pre-vs-post-ln", "GLPR", "equiangular: 1 - rho ~ e^{-2t} (Post-LN), ~ 1/t^2 (Pre-LN)",
        &pre_vs_post_ln},
+      {"extremizers-psd", "BKKRW",
+       "D >= 0: maximum e^{lambda_max} at a point mass on the top eigenvector", &extremizers_psd},
+      {"extremizers-nsd", "BKKRW", "D <= 0: maximum cosh|lambda_min| at the antipodal pair",
+       &extremizers_nsd},
+      {"uniform-minimizer", "BKKRW", "D = I: minimum sinh(1) on S^2, I_0(1) on S^1 (within O(1/n))",
+       &uniform_minimizer},
+      {"singular-psd", "BKKRW", "singular D >= 0: minimum 1 on measures in ker D", &singular_psd},
+      {"four-particles", "BKKRW", "four tokens (±a, ±b): d1 tanh(d1 a^2) = d2 tanh(d2 b^2)",
+       &four_particles},
+      {"crossover", "BKKRW",
+       "D = diag(-1, delta): single mass vs antipodal pair cross at ln cosh 1", &crossover},
+      {"hessian-classification", "BKKRW",
+       "point masses maxima, antipodal pairs saddles/maxima, descent minima",
+       &hessian_classification},
   };
   return table;
 }

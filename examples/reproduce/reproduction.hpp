@@ -65,5 +65,12 @@ std::vector<Row> wendel_hemisphere(const Settings&);
 std::vector<Row> metastability_dotm(const Settings&);
 std::vector<Row> long_context(const Settings&);
 std::vector<Row> pre_vs_post_ln(const Settings&);
+std::vector<Row> extremizers_psd(const Settings&);
+std::vector<Row> extremizers_nsd(const Settings&);
+std::vector<Row> uniform_minimizer(const Settings&);
+std::vector<Row> singular_psd(const Settings&);
+std::vector<Row> four_particles(const Settings&);
+std::vector<Row> crossover(const Settings&);
+std::vector<Row> hessian_classification(const Settings&);
 
 }  // namespace varsphere::reproduce
