@@ -25,11 +25,9 @@ struct ReproduceFlags {
 void run_reproduce(const ReproduceFlags& f) {
   check_output_path(f.json, "--json", {".json"});
   std::vector<const reproduce::Reproduction*> selected;
-  const bool all = f.ids.empty() || (f.ids.size() == 1 && f.ids[0] == "all");
-  for (const reproduce::Reproduction& r : reproduce::reproductions()) {
-    if (all) selected.push_back(&r);
-  }
-  if (!all) {
+  if (f.ids.empty() || (f.ids.size() == 1 && f.ids[0] == "all")) {
+    for (const reproduce::Reproduction& r : reproduce::reproductions()) selected.push_back(&r);
+  } else {
     for (const std::string& id : f.ids) {
       const reproduce::Reproduction* r = reproduce::find_reproduction(id);
       if (r == nullptr) {

@@ -8,12 +8,15 @@
 // and on (S^{d−1})^n the Riemannian gradient P_{x_i}∇_{x_i}E and Hessian
 //     Hess E[u]_i = P_{x_i} Σ_k ∂²E/∂x_i∂x_k u_k − ⟨x_i, ∇_{x_i}E⟩ u_i   (MATH.md §1).
 // Stationary points: P_{x_i} ∫ e^{⟨x_i, D y⟩} D y dμ(y) = 0 on the support of μ.
+// E_D is twice the attention energy E_β of MATH.md §2 with β = 1 and A = D, which computes it.
 #pragma once
 
 #include <Eigen/Core>
 #include <cmath>
 #include <varsphere/core/error.hpp>
-#include <varsphere/manifolds/sphere.hpp>
+#include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <vector>
 
 namespace varsphere {
 
@@ -37,25 +40,17 @@ class InteractionEnergy {
   /// E_D(X) for any scalar (double or Jet).
   template <class T>
   T operator()(const Eigen::Matrix<T, -1, -1>& X) const {
-    using std::exp;
-    const Eigen::Matrix<T, -1, -1> S = X.transpose() * (D_.cast<T>() * X);
-    const double n = static_cast<double>(X.cols());
-    return S.array().exp().sum() / T(n * n);
+    return T(2) * attention_energy(X, D_, 1.0);
   }
 
   /// Euclidean gradient, d×n.
   Eigen::MatrixXd gradient(const Eigen::MatrixXd& X) const {
-    const double n = static_cast<double>(X.cols());
-    const Eigen::MatrixXd DX = D_ * X;
-    const Eigen::MatrixXd E = (X.transpose() * DX).array().exp().matrix();  // e_ij
-    return (2.0 / (n * n)) * DX * E;  // column i: Σ_j e_ji D x_j, e symmetric
+    return 2.0 * attention_energy_gradient(X, D_, 1.0);
   }
 
   /// Riemannian gradient on (S^{d−1})^n: P_{x_i} ∇_{x_i} E.
   Eigen::MatrixXd riemannian_gradient(const Eigen::MatrixXd& X) const {
-    Eigen::MatrixXd G = gradient(X);
-    for (Eigen::Index i = 0; i < X.cols(); ++i) G.col(i) -= X.col(i).dot(G.col(i)) * X.col(i);
-    return G;
+    return product::riemannian_gradient(X, gradient(X));
   }
 
   /// The stationarity residual max_i |P_{x_i} (1/n) Σ_j e_ij D x_j| (the first variation's
@@ -91,15 +86,14 @@ class InteractionEnergy {
   Eigen::MatrixXd riemannian_hessian(const Eigen::MatrixXd& X) const {
     const Eigen::Index d = X.rows(), n = X.cols();
     const Eigen::MatrixXd H = hessian(X), G = gradient(X);
+    std::vector<Eigen::MatrixXd> P(n);  // tangent projections, once per token
+    for (Eigen::Index i = 0; i < n; ++i)
+      P[i] = Eigen::MatrixXd::Identity(d, d) - X.col(i) * X.col(i).transpose();
     Eigen::MatrixXd R(n * d, n * d);
     for (Eigen::Index i = 0; i < n; ++i) {
-      const Eigen::MatrixXd Pi = Eigen::MatrixXd::Identity(d, d) - X.col(i) * X.col(i).transpose();
-      for (Eigen::Index k = 0; k < n; ++k) {
-        const Eigen::MatrixXd Pk =
-            Eigen::MatrixXd::Identity(d, d) - X.col(k) * X.col(k).transpose();
-        R.block(i * d, k * d, d, d) = Pi * H.block(i * d, k * d, d, d) * Pk;
-      }
-      R.block(i * d, i * d, d, d) -= X.col(i).dot(G.col(i)) * Pi;
+      for (Eigen::Index k = 0; k < n; ++k)
+        R.block(i * d, k * d, d, d) = P[i] * H.block(i * d, k * d, d, d) * P[k];
+      R.block(i * d, i * d, d, d) -= X.col(i).dot(G.col(i)) * P[i];
     }
     return 0.5 * (R + R.transpose());
   }

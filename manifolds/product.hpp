@@ -166,6 +166,18 @@ Matrix<DX> riemannian_hessian(const Eigen::MatrixBase<DX>& X, const Eigen::Matri
   return out;
 }
 
+/// Orthonormal basis (nd × n(d−1)) of the tangent space at X, token-block diagonal
+/// (sphere::tangent_basis per token): coordinates in which Riemannian Hessians become
+/// n(d−1) × n(d−1) symmetric matrices.
+inline Eigen::MatrixXd tangent_basis(const Eigen::MatrixXd& X) {
+  const Eigen::Index d = X.rows(), n = X.cols();
+  Eigen::MatrixXd B = Eigen::MatrixXd::Zero(n * d, n * (d - 1));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    B.block(i * d, i * (d - 1), d, d - 1) = sphere::tangent_basis(Eigen::VectorXd(X.col(i)));
+  }
+  return B;
+}
+
 /// Uniform random configuration: n independent uniform points on S^{d-1}.
 inline Eigen::MatrixXd random_point(Rng& rng, Eigen::Index d, Eigen::Index n) {
   Eigen::MatrixXd X(d, n);

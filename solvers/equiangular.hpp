@@ -35,6 +35,16 @@ inline Eigen::MatrixXd equiangular_configuration(Eigen::Index d, Eigen::Index n,
   return X;
 }
 
+/// max − min of ⟨x_i, x_j⟩ over i ≠ j: zero exactly when X is equiangular.
+inline double equiangular_spread(const Eigen::MatrixXd& X) {
+  const Eigen::MatrixXd G = X.transpose() * X;
+  double lo = 1e300, hi = -1e300;
+  for (Eigen::Index i = 0; i < G.rows(); ++i)
+    for (Eigen::Index j = 0; j < G.cols(); ++j)
+      if (i != j) lo = std::min(lo, G(i, j)), hi = std::max(hi, G(i, j));
+  return hi - lo;
+}
+
 /// The right-hand side of the (ρ, r) system above.
 struct EquiangularOde {
   AttentionWeights weights = AttentionWeights::Softmax;

@@ -20,15 +20,23 @@
 
 namespace varsphere {
 
+namespace detail {
+/// c = ½|r̃|² − ½|R r̃|² − (Φ(X_b) − Φ(X_a)) from the step residual r̃ and its partner rows R r̃.
+template <SplitLeastSquaresLagrangian L>
+double split_defect(const L& lagrangian, const Eigen::VectorXd& r, const Eigen::VectorXd& partner,
+                    const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb) {
+  return 0.5 * (r.squaredNorm() - partner.squaredNorm()) -
+         (lagrangian.split_potential(Xb) - lagrangian.split_potential(Xa));
+}
+}  // namespace detail
+
 /// The defect c_k of the step from X_a to X_b; false at the cut locus.
 template <SplitLeastSquaresLagrangian L>
 bool split_step_defect(const L& lagrangian, DiscreteRule rule, double t_a, double h,
                        const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb, double& defect) {
   Eigen::VectorXd r;
   if (!step_residuals(lagrangian, rule, t_a, h, Xa, Xb, r)) return false;
-  const Eigen::VectorXd partner = lagrangian.split_rows(r);
-  defect = 0.5 * (r.squaredNorm() - partner.squaredNorm()) -
-           (lagrangian.split_potential(Xb) - lagrangian.split_potential(Xa));
+  defect = detail::split_defect(lagrangian, r, lagrangian.split_rows(r), Xa, Xb);
   return true;
 }
 
@@ -49,8 +57,7 @@ bool split_step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, do
     return false;
   }
   const Eigen::VectorXd partner = lagrangian.split_rows(r);
-  const double shifted = 0.5 * (r.squaredNorm() - partner.squaredNorm()) -
-                         (lagrangian.split_potential(Xb) - lagrangian.split_potential(Xa)) + offset;
+  const double shifted = detail::split_defect(lagrangian, r, partner, Xa, Xb) + offset;
   if (!(shifted > 0) || !std::isfinite(shifted)) return false;
   const Eigen::Index m = partner.size();
   const double root = std::sqrt(2 * shifted);

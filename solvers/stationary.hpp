@@ -43,16 +43,6 @@ struct StationaryResult {
   std::string status;
 };
 
-/// Orthonormal basis (nd × n(d−1)) of the tangent space of (S^{d−1})^n at X, token-block diagonal.
-inline Eigen::MatrixXd product_tangent_basis(const Eigen::MatrixXd& X) {
-  const Eigen::Index d = X.rows(), n = X.cols();
-  Eigen::MatrixXd B = Eigen::MatrixXd::Zero(n * d, n * (d - 1));
-  for (Eigen::Index i = 0; i < n; ++i) {
-    B.block(i * d, i * (d - 1), d, d - 1) = sphere::tangent_basis(Eigen::VectorXd(X.col(i)));
-  }
-  return B;
-}
-
 namespace detail {
 template <class Energy>
 class NegatedEnergy final : public ceres::FirstOrderFunction {
@@ -102,7 +92,7 @@ StationaryResult find_stationary(const Energy& energy, const Configuration& X0, 
   double residual = energy.stationarity_residual(X);
   int newton = 0;
   for (int step = 0; step < options.newton_steps && residual > options.tolerance; ++step) {
-    const Eigen::MatrixXd B = product_tangent_basis(X);
+    const Eigen::MatrixXd B = product::tangent_basis(X);
     const Eigen::MatrixXd G = energy.riemannian_gradient(X);
     const Eigen::VectorXd g = B.transpose() * Eigen::Map<const Eigen::VectorXd>(G.data(), G.size());
     const Eigen::MatrixXd H = B.transpose() * energy.riemannian_hessian(X) * B;
@@ -165,7 +155,7 @@ Classification classify(const Energy& energy, const Eigen::MatrixXd& X, double t
   }
   Eigen::JacobiSVD<Eigen::MatrixXd> svd(C, Eigen::ComputeFullV);
   const double big = std::max(1.0, svd.singularValues().size() ? svd.singularValues()(0) : 1.0);
-  const Eigen::MatrixXd B = product_tangent_basis(X);
+  const Eigen::MatrixXd B = product::tangent_basis(X);
   Eigen::MatrixXd generators(n * (d - 1), 0);
   for (Eigen::Index s = 0; s < static_cast<Eigen::Index>(skew.size()); ++s) {
     const double sigma = s < svd.singularValues().size() ? svd.singularValues()(s) : 0.0;

@@ -28,9 +28,7 @@ std::vector<Row> equiangular(const Settings& s) {
           equiangular_rho({weights, beta, n, false}, rho0, flow.trajectory.times);
       for (std::size_t k = 0; k < flow.trajectory.size(); ++k) {
         const Eigen::MatrixXd G = flow.trajectory.frames[k].transpose() * flow.trajectory.frames[k];
-        const Eigen::MatrixXd off = G - Eigen::MatrixXd(G.diagonal().asDiagonal());
-        const double lo = (off + 10 * Eigen::MatrixXd::Identity(n, n)).minCoeff();
-        spread = std::max(spread, off.maxCoeff() - lo);
+        spread = std::max(spread, equiangular_spread(flow.trajectory.frames[k]));
         error = std::max(error, std::abs(G(0, 1) - rho[k]));
       }
     }
