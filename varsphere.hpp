@@ -6,6 +6,7 @@
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/extremum.hpp>
 #include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/core/linear_fit.hpp>
 #include <varsphere/core/progress.hpp>
@@ -18,6 +19,7 @@
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
 #include <varsphere/functionals/flow_matching_lagrangian.hpp>
 #include <varsphere/functionals/interaction_energy.hpp>
+#include <varsphere/functionals/interaction_field.hpp>
 #include <varsphere/functionals/kinetic_lagrangian.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/mechanical_lagrangian.hpp>
@@ -25,6 +27,7 @@
 #include <varsphere/functionals/perturbed_lagrangian.hpp>
 #include <varsphere/manifolds/ceres_product_sphere_manifold.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
+#include <varsphere/manifolds/discrete_measure.hpp>
 #include <varsphere/manifolds/hemisphere.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/manifolds/sphere.hpp>
@@ -38,6 +41,7 @@
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_diagnostics.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/solvers/mirror_descent.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
 #include <varsphere/solvers/split_step.hpp>

@@ -19,6 +19,9 @@ void add_bvp_command(CLI::App& app);
 /// `varsphere compare`: the flow against the optimal path between its endpoints (DESIGN.md).
 void add_compare_command(CLI::App& app);
 
+/// `varsphere stationary`: stationary points of the interaction energy E_D (MATH.md §4).
+void add_stationary_command(CLI::App& app);
+
 /// `varsphere reproduce`: the papers' theorems as PASS/FAIL rows (examples/reproduce).
 void add_reproduce_command(CLI::App& app);
 

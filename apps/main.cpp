@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   varsphere::apps::add_flow_command(app);
   varsphere::apps::add_bvp_command(app);
   varsphere::apps::add_compare_command(app);
+  varsphere::apps::add_stationary_command(app);
   varsphere::apps::add_reproduce_command(app);
   // CLI11 would say only "a subcommand is required": name the word it did not recognize.
   if (argc > 1 && argv[1][0] != '-') {

@@ -7,7 +7,9 @@
 //     ∂²E/∂x_i²     = (2/n²) [Σ_{j≠i} e_ij D x_j (D x_j)ᵀ + e_ii (D + 2 D x_i (D x_i)ᵀ)],
 // and on (S^{d−1})^n the Riemannian gradient P_{x_i}∇_{x_i}E and Hessian
 //     Hess E[u]_i = P_{x_i} Σ_k ∂²E/∂x_i∂x_k u_k − ⟨x_i, ∇_{x_i}E⟩ u_i   (MATH.md §1).
-// Stationary points: P_{x_i} ∫ e^{⟨x_i, D y⟩} D y dμ(y) = 0 on the support of μ.
+// Stationary points: P_{x_i} ∫ e^{⟨x_i, D y⟩} D y dμ(y) = 0 on the support of μ. The same energy,
+// first variation and residual are defined for any discrete measure (weighted particles, grid
+// measures on S¹), of which the particles' empirical measure is the equal-weight case.
 // E_D is twice the attention energy E_β of MATH.md §2 with β = 1 and A = D, which computes it.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <cmath>
 #include <varsphere/core/error.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/manifolds/discrete_measure.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <vector>
 
@@ -53,10 +56,39 @@ class InteractionEnergy {
     return product::riemannian_gradient(X, gradient(X));
   }
 
-  /// The stationarity residual max_i |P_{x_i} (1/n) Σ_j e_ij D x_j| (the first variation's
-  /// tangential part on the support; n/2 times the Riemannian gradient).
+  /// The stationarity residual of the particles: that of their empirical measure (below), n/2
+  /// times max_i |P_{x_i} ∇_{x_i} E|.
   double stationarity_residual(const Eigen::MatrixXd& X) const {
-    return 0.5 * static_cast<double>(X.cols()) * riemannian_gradient(X).colwise().norm().maxCoeff();
+    return stationarity_residual(empirical_measure(X));
+  }
+
+  /// K_kl = exp(⟨x_k, D y_l⟩) for the columns of X and Y.
+  Eigen::MatrixXd kernel(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y) const {
+    return (X.transpose() * D_ * Y).array().exp().matrix();
+  }
+
+  /// E_D(μ) = Σ_kl w_k w_l exp(⟨x_k, D x_l⟩) for a discrete measure (grid or weighted particles).
+  double operator()(const DiscreteMeasure& mu) const {
+    return mu.weights.dot(kernel(mu.support, mu.support) * mu.weights);
+  }
+
+  /// The first variation δE/δμ(y) = 2 ∫ exp(⟨y, D x⟩) dμ(x) at each column y of Y:
+  /// E(μ + tν) = E(μ) + t ∫ δE/δμ dν + O(t²) for signed ν of mass 0.
+  Eigen::VectorXd first_variation(const DiscreteMeasure& mu, const Eigen::MatrixXd& Y) const {
+    return 2.0 * kernel(Y, mu.support) * mu.weights;
+  }
+
+  /// The stationarity residual max_k |P_{x_k} Σ_l w_l e^{⟨x_k, D x_l⟩} D x_l| over the atoms with
+  /// w_k > support_threshold (half the tangential gradient of δE/δμ on the support).
+  double stationarity_residual(const DiscreteMeasure& mu, double support_threshold = 0.0) const {
+    const Eigen::MatrixXd& X = mu.support;
+    const Eigen::MatrixXd F = D_ * X * (kernel(X, X) * mu.weights.asDiagonal()).transpose();
+    double worst = 0.0;
+    for (Eigen::Index k = 0; k < X.cols(); ++k) {
+      if (!(mu.weights(k) > support_threshold)) continue;
+      worst = std::max(worst, (F.col(k) - X.col(k).dot(F.col(k)) * X.col(k)).norm());
+    }
+    return worst;
   }
 
   /// Euclidean Hessian, (nd)×(nd), token-major blocks (i, k).

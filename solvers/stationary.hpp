@@ -20,13 +20,12 @@
 #include <Eigen/QR>
 #include <string>
 #include <varsphere/core/configuration.hpp>
+#include <varsphere/core/extremum.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/manifolds/ceres_product_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
 
 namespace varsphere {
-
-enum class Extremum { Ascent, Descent };  ///< look for maxima (ascent) or minima (descent)
 
 struct StationaryOptions {
   double tolerance = 1e-10;  ///< on the stationarity residual
@@ -70,7 +69,7 @@ StationaryResult find_stationary(const Energy& energy, const Configuration& X0, 
                                  const StationaryOptions& options = {}) {
   validate_configuration(X0, kUnitTolerance, "stationary: start configuration");
   const int d = static_cast<int>(X0.rows()), n = static_cast<int>(X0.cols());
-  const double sign = direction == Extremum::Ascent ? -1.0 : 1.0;
+  const double sign = -ascent_sign(direction);  // Ceres minimizes sign·E
   Eigen::MatrixXd X = normalize_columns(X0);
   ceres::GradientProblem problem(new detail::NegatedEnergy<Energy>(&energy, d, n, sign),
                                  new CeresProductSphereManifold(d, n));

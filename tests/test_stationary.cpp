@@ -55,6 +55,16 @@ TEST_CASE("E_D gradient equals the Jet derivative; Hessian equals differences of
                          E(MatrixXd(product::exp(X, MatrixXd(-t * U))))) /
                         (t * t);
   CHECK(quadratic == doctest::Approx(second).epsilon(1e-5));
+  // Riemannian Hessian as an operator: Hess E[u] = P_X d/dt grad E(exp_X(t u)) at t = 0 (the
+  // Levi-Civita connection of an embedded product of spheres), by central differences.
+  const MatrixXd dgrad = (E.riemannian_gradient(product::exp(X, MatrixXd(t * U))) -
+                          E.riemannian_gradient(product::exp(X, MatrixXd(-t * U)))) /
+                         (2 * t);
+  const MatrixXd projected = product::tangent_project(X, dgrad);
+  const Eigen::VectorXd Ru = R * u;
+  CHECK((Eigen::Map<const Eigen::VectorXd>(projected.data(), projected.size()) - Ru)
+            .cwiseAbs()
+            .maxCoeff() <= 1e-6 * Ru.cwiseAbs().maxCoeff());
 }
 
 TEST_CASE(

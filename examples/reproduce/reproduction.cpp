@@ -63,6 +63,13 @@ const std::vector<Reproduction>& reproductions() {
        &four_particles},
       {"crossover", "BKKRW",
        "D = diag(-1, delta): single mass vs antipodal pair cross at ln cosh 1", &crossover},
+      {"density-s1", "BKKRW",
+       "D = diag(1, 1 + eps) on S^1: minimizing density ~ exp(f cos 2 theta), f/eps -> "
+       "I_1(1)/(2 I_2(1))",
+       &density_s1},
+      {"two-clusters", "BKKRW",
+       "ascent on S^1, D = diag(1, delta): one cluster only for delta near 1, else two",
+       &two_clusters},
       {"hessian-classification", "BKKRW",
        "point masses maxima, antipodal pairs saddles/maxima, descent minima",
        &hessian_classification},
