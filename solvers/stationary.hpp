@@ -20,8 +20,8 @@
 #include <Eigen/QR>
 #include <string>
 #include <varsphere/core/configuration.hpp>
-#include <varsphere/core/extremum.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/extremum.hpp>
 #include <varsphere/manifolds/ceres_product_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
 
