@@ -16,11 +16,16 @@
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/functionals/continuum_attention.hpp>
+#include <varsphere/functionals/continuum_grid.hpp>
+#include <varsphere/functionals/continuum_layer.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
+#include <varsphere/functionals/encoder_weights.hpp>
 #include <varsphere/functionals/flow_matching_lagrangian.hpp>
 #include <varsphere/functionals/interaction_energy.hpp>
 #include <varsphere/functionals/interaction_field.hpp>
 #include <varsphere/functionals/kinetic_lagrangian.hpp>
+#include <varsphere/functionals/layer_norm_projection.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/mechanical_lagrangian.hpp>
 #include <varsphere/functionals/metric_weights.hpp>
@@ -35,6 +40,7 @@
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/continuation.hpp>
+#include <varsphere/solvers/continuum_splitting.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/discrete_lagrangian.hpp>
 #include <varsphere/solvers/el_bvp.hpp>

@@ -15,6 +15,8 @@ to sigma2 * v + sigma1, the attention input biases to 0, and writes, per case:
     <case>_w1/w2.csv    linear1/linear2 weights; <case>_b1/b2.csv their biases (one row)
     <case>_params.csv   heads, sigma1, sigma2
     <case>_out.csv      the layer's output, 17 significant digits
+and layernorm_{in,out,params}.csv: torch.nn.functional.layer_norm (eps 0, weight sigma2, bias
+sigma1) of random rows.
 """
 import os
 import sys
@@ -65,12 +67,26 @@ def case(out, name, nx, ny, heads, seed, sigma1, sigma2):
     print(f"{name}: N_x = {nx}, N_y = {ny}, heads = {heads}, torch {torch.__version__}")
 
 
+def layer_norm_case(out, name, nx, ny, seed, sigma1, sigma2):
+    rng = np.random.default_rng(seed)
+    v = rng.normal(0.0, 2.0, (nx, ny)) + rng.normal(0.0, 3.0, (nx, 1))
+    y = torch.nn.functional.layer_norm(
+        torch.from_numpy(v), (ny,), weight=torch.full((ny,), sigma2, dtype=torch.float64),
+        bias=torch.full((ny,), sigma1, dtype=torch.float64), eps=0.0).numpy()
+    prefix = os.path.join(out, name)
+    write(f"{prefix}_in.csv", v)
+    write(f"{prefix}_out.csv", y)
+    write(f"{prefix}_params.csv", [sigma1, sigma2])
+    print(f"{name}: {nx} rows of {ny} features")
+
+
 def main():
     if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
         sys.exit("usage: make_encoder_reference.py OUT_DIR (an existing folder)")
     out = sys.argv[1]
     case(out, "encoder_h1", nx=6, ny=8, heads=1, seed=11, sigma1=0.0, sigma2=1.0)
     case(out, "encoder_h4", nx=7, ny=8, heads=4, seed=12, sigma1=0.3, sigma2=1.7)
+    layer_norm_case(out, "layernorm", nx=5, ny=8, seed=13, sigma1=-0.2, sigma2=0.8)
 
 
 if __name__ == "__main__":

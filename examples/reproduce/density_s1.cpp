@@ -69,9 +69,10 @@ std::vector<Row> density_s1(const Settings& s) {
     worst_shape = std::max(worst_shape, fit.max_deviation / (eps * eps));
     if (e + 1 == epsilons.size()) {
       // The density ρ(θ) = w_k N/(2π) at the smallest ε, for the plot.
-      Row shape = within(id, paper,
-                         "eps = " + std::to_string(eps).substr(0, 5) + ": f/eps of the fitted exp(f cos 2theta)",
-                         predicted, fit.slope / eps, 0.02 * predicted);
+      Row shape = within(
+          id, paper,
+          "eps = " + std::to_string(eps).substr(0, 5) + ": f/eps of the fitted exp(f cos 2theta)",
+          predicted, fit.slope / eps, 0.02 * predicted);
       Series density{"theta", "minimizing density rho(theta)", {}, {}, false, false};
       for (Eigen::Index k = 0; k < N; ++k) {
         density.x.push_back(theta(k));

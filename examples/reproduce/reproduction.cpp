@@ -73,6 +73,18 @@ const std::vector<Reproduction>& reproductions() {
       {"hessian-classification", "BKKRW",
        "point masses maxima, antipodal pairs saddles/maxima, descent minima",
        &hessian_classification},
+      {"splitting-equals-encoder", "TLLC",
+       "one Lie splitting step = PyTorch's Post-LN TransformerEncoderLayer (1 and 4 heads)",
+       &splitting_equals_encoder},
+      {"layernorm-projection", "TLLC",
+       "LN = projection onto S1: closed form, nearest point, scale invariance",
+       &layernorm_projection},
+      {"continuum-refinement", "TLLC",
+       "smooth kernels: grid refinement of order 2, continuous depth of order 1 in dt",
+       &continuum_refinement},
+      {"ln-sphere", "TLLC/GLPR",
+       "post-LN tokens live on a sphere; attention-only depth flow = GLPR's SA flow; clustering",
+       &ln_sphere},
   };
   return table;
 }

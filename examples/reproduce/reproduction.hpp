@@ -1,4 +1,4 @@
-// The reproduced theorems and experiments (`varsphere reproduce`, MATH.md §2–§4). Each ID is one
+// The reproduced theorems and experiments (`varsphere reproduce`, MATH.md §2–§5). Each ID is one
 // function returning table rows: what was measured, what the paper says, the tolerance and the
 // verdict. The same functions build alone as `reproduce_<id>` programs (standalone.cpp).
 // Statistical rows say their sample size and use a 3σ tolerance derived from it.
@@ -74,5 +74,9 @@ std::vector<Row> crossover(const Settings&);
 std::vector<Row> density_s1(const Settings&);
 std::vector<Row> two_clusters(const Settings&);
 std::vector<Row> hessian_classification(const Settings&);
+std::vector<Row> splitting_equals_encoder(const Settings&);
+std::vector<Row> layernorm_projection(const Settings&);
+std::vector<Row> continuum_refinement(const Settings&);
+std::vector<Row> ln_sphere(const Settings&);
 
 }  // namespace varsphere::reproduce
