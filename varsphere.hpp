@@ -29,7 +29,9 @@
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/mechanical_lagrangian.hpp>
 #include <varsphere/functionals/metric_weights.hpp>
+#include <varsphere/functionals/multihead_energy.hpp>
 #include <varsphere/functionals/perturbed_lagrangian.hpp>
+#include <varsphere/functionals/weight_process.hpp>
 #include <varsphere/manifolds/ceres_product_sphere_manifold.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
 #include <varsphere/manifolds/discrete_measure.hpp>
@@ -48,6 +50,7 @@
 #include <varsphere/solvers/flow_diagnostics.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/mirror_descent.hpp>
+#include <varsphere/solvers/multihead_flow.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
 #include <varsphere/solvers/split_step.hpp>

@@ -168,7 +168,14 @@ def plot_reproductions(out, written, summary_lines):
                 keep &= x > 0
             if s["log_y"]:
                 keep &= y > 0
-            ax.plot(x[keep], y[keep], "o-" if keep.sum() < 40 else "-")
+            style = "o-" if keep.sum() < 40 else "-"
+            curves = s.get("curves", {})
+            ax.plot(x[keep], y[keep], style, label=s["y_label"] if curves else None)
+            for name, values in curves.items():
+                values = np.array(values, dtype=float)
+                ax.plot(x[keep], values[keep], style, label=name)
+            if curves:
+                ax.legend(fontsize=7)
             ax.set_xscale("log" if s["log_x"] else "linear")
             ax.set_yscale("log" if s["log_y"] else "linear")
             ax.set_xlabel(s["x_label"])

@@ -198,7 +198,7 @@ std::vector<Row> continuum_refinement(const Settings& s) {
   return rows;
 }
 
-std::vector<Row> ln_sphere(const Settings& s) {
+std::vector<Row> ln_sphere(const Settings&) {
   const std::string id = "ln-sphere", paper = "TLLC/GLPR";
   std::vector<Row> rows;
   // 1. Every post-LN state lies on the sphere of radius σ2 √N_y in the mean-σ1 hyperplane: the

@@ -85,6 +85,18 @@ const std::vector<Reproduction>& reproductions() {
       {"ln-sphere", "TLLC/GLPR",
        "post-LN tokens live on a sphere; attention-only depth flow = GLPR's SA flow; clustering",
        &ln_sphere},
+      {"edi-exact", "MDCBS",
+       "energy balance for the project's velocity closes at O(dt): frozen, oscillating, OU",
+       &edi_exact},
+      {"edi-paper-slope", "MDCBS",
+       "paper's dE + int G^2: -> 0 for H = 1; a residual of fixed sign for H = 10",
+       &edi_paper_slope},
+      {"heads-ou", "MDCBS", "OU weights: time-averaged G^2 ~ H^b with b = -1", &heads_ou},
+      {"heads-oscillating", "MDCBS",
+       "oscillating weights: G^2 bounded away from 0; b measured against the paper's b ~ 0",
+       &heads_oscillating},
+      {"stability-initial-data", "MDCBS", "perturbed initial tokens: distance <= delta e^{int L}",
+       &stability_initial_data},
   };
   return table;
 }

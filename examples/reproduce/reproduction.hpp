@@ -1,4 +1,4 @@
-// The reproduced theorems and experiments (`varsphere reproduce`, MATH.md §2–§5). Each ID is one
+// The reproduced theorems and experiments (`varsphere reproduce`, MATH.md §2–§6). Each ID is one
 // function returning table rows: what was measured, what the paper says, the tolerance and the
 // verdict. The same functions build alone as `reproduce_<id>` programs (standalone.cpp).
 // Statistical rows say their sample size and use a 3σ tolerance derived from it.
@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace varsphere::reproduce {
@@ -19,6 +20,8 @@ struct Series {
   std::string x_label, y_label;
   std::vector<double> x, y;
   bool log_x = true, log_y = true;
+  /// Further named curves over the same x (drawn with y, labelled by name).
+  std::vector<std::pair<std::string, std::vector<double>>> curves = {};
 };
 
 enum class Relation {
@@ -78,5 +81,10 @@ std::vector<Row> splitting_equals_encoder(const Settings&);
 std::vector<Row> layernorm_projection(const Settings&);
 std::vector<Row> continuum_refinement(const Settings&);
 std::vector<Row> ln_sphere(const Settings&);
+std::vector<Row> edi_exact(const Settings&);
+std::vector<Row> edi_paper_slope(const Settings&);
+std::vector<Row> heads_ou(const Settings&);
+std::vector<Row> heads_oscillating(const Settings&);
+std::vector<Row> stability_initial_data(const Settings&);
 
 }  // namespace varsphere::reproduce

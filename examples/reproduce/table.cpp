@@ -50,6 +50,11 @@ nlohmann::json to_json(const Row& r) {
                    {"y", r.series->y},
                    {"log_x", r.series->log_x},
                    {"log_y", r.series->log_y}};
+    if (!r.series->curves.empty()) {
+      nlohmann::json curves = nlohmann::json::object();
+      for (const auto& [name, values] : r.series->curves) curves[name] = values;
+      j["series"]["curves"] = curves;
+    }
   }
   return j;
 }

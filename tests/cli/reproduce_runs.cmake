@@ -31,8 +31,8 @@ foreach(i RANGE ${last})
 endforeach()
 list(REMOVE_DUPLICATES ids)
 list(LENGTH ids count)
-if(NOT count EQUAL 27)
-  message(FATAL_ERROR "expected 27 reproductions, found ${count}: ${ids}")
+if(NOT count EQUAL 32)
+  message(FATAL_ERROR "expected 32 reproductions, found ${count}: ${ids}")
 endif()
 
 # Plots of a small compare run and of these rows.

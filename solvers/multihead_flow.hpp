@@ -1,0 +1,149 @@
+// Coupled integration of tokens and head weights with an energy ledger (MATH.md §6, MDCBS).
+//
+// Step k (t_k = kΔt), Euler–Maruyama for the weights and the normalized explicit step for tokens:
+//   ΔD_h = f_h(D_h, t_k) Δt + σ ΔS_h,        ΔS_h = (ΔW_h + ΔW_hᵀ)/2, ΔW_h ~ N(0, Δt) entrywise,
+//   x_i ← normalize(x_i + Δt · sign · P_{x_i} v_i(X, D)),     D_h ← D_h + ΔD_h.
+// With σ = 0 (frozen, oscillating, user drifts) it is explicit Euler. The Brownian increments
+// are drawn on a grid of step noise_dt (Δt must be a whole multiple of it) from the seed, in time
+// order: runs with different Δt and the same noise_dt and seed see the same Brownian path, which
+// is what a convergence study in Δt needs.
+//
+// The ledger telescopes ℰ along the discrete path (all sums from t = 0, left-point):
+//   power        Σ ⟨∇_X ℰ, ΔX⟩                    → ∫ ⟨grad ℰ, Ẋ⟩ dt
+//   explicit     Σ Σ_h ⟨∂ℰ/∂D_h, f_h⟩ Δt          → ∫ ∂_tℰ dt (the drift part)
+//   martingale   Σ Σ_h ⟨∂ℰ/∂D_h, σ ΔS_h⟩          → the Itô integral (mean 0)
+//   second_order Σ ½ d²ℰ[ΔD]                      → the Itô correction (pathwise)
+//   ito_expected Σ σ² (Itô rate) Δt               → ∫ Σ (σ²/4)(⟨x_i,x_j⟩² + 1) e^h_ij/(2Hn²) dt
+//   residual     ℰ(t) − ℰ(0) − (power + explicit + martingale + second_order)   = O(Δt)
+//   paper        Σ 𝒢² Δt                          (the paper's dissipation, for ℰ(t) − ℰ(0) +
+//   paper)
+// second_order − ito_expected is the quadratic-variation fluctuation, O(√Δt) pathwise, 0 in mean.
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdint>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/core/random.hpp>
+#include <varsphere/core/trajectory.hpp>
+#include <varsphere/functionals/multihead_energy.hpp>
+#include <varsphere/functionals/weight_process.hpp>
+#include <vector>
+
+namespace varsphere {
+
+struct MultiHeadOptions {
+  double dt = 5e-3;
+  double noise_dt = 0.0;  ///< Brownian grid step; 0: dt
+  double sign = -1.0;     ///< −1: the authors' descent (repulsive); +1: GLPR's ascent
+  std::uint64_t seed = 1;
+  int record_every = 1;  ///< ledger rows (and frames) every this many steps, plus the last
+  bool record_states = false;
+};
+
+struct EnergyLedger {
+  std::vector<double> t, energy, power, explicit_time, martingale, second_order, ito_expected,
+      paper, metric_slope, residual;
+};
+
+struct MultiHeadResult {
+  Configuration X;
+  std::vector<Eigen::MatrixXd> D;
+  EnergyLedger ledger;
+  Trajectory trajectory;  ///< frames at the ledger times when record_states
+};
+
+inline MultiHeadResult simulate_multihead(const Configuration& X0, std::vector<Eigen::MatrixXd> D,
+                                          const WeightProcess& process, double T,
+                                          const MultiHeadOptions& options = {}) {
+  validate_configuration(X0, kUnitTolerance, "multi-head flow: initial tokens");
+  check_heads(D, X0.rows());
+  if (!(T >= 0) || !std::isfinite(T) || !(options.dt > 0) || !std::isfinite(options.dt)) {
+    throw InvalidInput("multi-head flow: need T >= 0 and a positive finite dt");
+  }
+  if (options.sign != 1.0 && options.sign != -1.0) {
+    throw InvalidInput("multi-head flow: sign must be +1 or -1");
+  }
+  if (options.record_every < 1) throw InvalidInput("multi-head flow: record_every must be >= 1");
+  if (!process.drift || !(process.sigma >= 0)) {
+    throw InvalidInput("multi-head flow: the weight process needs a drift and sigma >= 0");
+  }
+  const double noise_dt = options.noise_dt > 0 ? options.noise_dt : options.dt;
+  const double ratio = options.dt / noise_dt;
+  const auto substeps = static_cast<long>(std::llround(ratio));
+  if (substeps < 1 || std::abs(ratio - double(substeps)) > 1e-9 * ratio) {
+    throw InvalidInput("multi-head flow: dt must be a whole multiple of noise_dt");
+  }
+  const auto steps = static_cast<long>(std::llround(T / options.dt));
+  if (std::abs(T / options.dt - double(steps)) > 1e-9 * std::max(1.0, T / options.dt)) {
+    throw InvalidInput("multi-head flow: T must be a whole number of steps dt");
+  }
+
+  const Eigen::Index d = X0.rows();
+  const int H = static_cast<int>(D.size());
+  Rng rng(options.seed);
+  const double scale = std::sqrt(noise_dt);
+  auto noise = [&] {  // σ ΔS_h for every head, summed over the Brownian substeps in time order
+    std::vector<Eigen::MatrixXd> S(H, Eigen::MatrixXd::Zero(d, d));
+    if (process.sigma == 0) return S;
+    for (long m = 0; m < substeps; ++m)
+      for (int h = 0; h < H; ++h) S[h] += scale * rng.normal_matrix(d, d);
+    for (int h = 0; h < H; ++h) S[h] = (0.5 * process.sigma * (S[h] + S[h].transpose())).eval();
+    return S;
+  };
+
+  MultiHeadResult result;
+  EnergyLedger& L = result.ledger;
+  Configuration X = normalize_columns(X0);
+  double power = 0, explicit_time = 0, martingale = 0, second = 0, ito = 0, paper = 0;
+  double e0 = 0;
+  for (long k = 0; k <= steps; ++k) {
+    const double t = double(k) * options.dt;
+    std::vector<Eigen::MatrixXd> drift(H), kick;
+    if (k < steps) {
+      kick = noise();
+      for (int h = 0; h < H; ++h) drift[h] = process.drift(h, D[h], t);
+    }
+    std::vector<Eigen::MatrixXd> step(H);
+    for (int h = 0; h < H && k < steps; ++h) step[h] = drift[h] * options.dt + kick[h];
+    const MultiHeadEvaluation ev =
+        evaluate_multihead(X, D, options.sign, k < steps ? &step : nullptr);
+    if (!std::isfinite(ev.energy) || !ev.velocity.allFinite()) {
+      throw Error("multi-head flow: the energy overflowed at t = " + std::to_string(t) +
+                  " (weights too large for exp)");
+    }
+    if (k == 0) e0 = ev.energy;
+    if (k % options.record_every == 0 || k == steps) {
+      L.t.push_back(t);
+      L.energy.push_back(ev.energy);
+      L.power.push_back(power);
+      L.explicit_time.push_back(explicit_time);
+      L.martingale.push_back(martingale);
+      L.second_order.push_back(second);
+      L.ito_expected.push_back(ito);
+      L.paper.push_back(paper);
+      L.metric_slope.push_back(ev.metric_slope);
+      L.residual.push_back(ev.energy - e0 - (power + explicit_time + martingale + second));
+      if (options.record_states) result.trajectory.push_back(t, X);
+    }
+    if (k == steps) break;
+    Configuration next = X + options.dt * ev.velocity;
+    for (Eigen::Index i = 0; i < next.cols(); ++i) next.col(i).normalize();
+    power += (ev.gradient.array() * (next - X).array()).sum();
+    for (int h = 0; h < H; ++h) {
+      explicit_time += (ev.weight_gradient[h].array() * drift[h].array()).sum() * options.dt;
+      martingale += (ev.weight_gradient[h].array() * kick[h].array()).sum();
+      D[h] += step[h];
+    }
+    second += ev.second_order;
+    ito += process.sigma * process.sigma * ev.ito_rate * options.dt;
+    paper += ev.metric_slope * options.dt;
+    X = std::move(next);
+  }
+  result.X = X;
+  result.D = std::move(D);
+  return result;
+}
+
+}  // namespace varsphere
