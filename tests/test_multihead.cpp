@@ -8,6 +8,7 @@
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/manifolds/product.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/multihead_flow.hpp>
 
 using namespace varsphere;
@@ -154,6 +155,40 @@ TEST_CASE("simulation: symmetric weights, one Brownian path for every dt, reprod
     rms.push_back(std::sqrt(sum / 6));
   }
   CHECK(fitted_order(K, rms) >= 0.9);
+}
+
+TEST_CASE("deterministic weights: WeightPath + the flow integrators, ledger of second order") {
+  // Ḋ = I − D (OU without noise): D(t) = I + e^{−t}(D0 − I), against the RK4 + Hermite path.
+  Rng rng(106);
+  const std::vector<MatrixXd> D0 = some_heads(rng, 2, 3);
+  const WeightPath relax(WeightProcess::ornstein_uhlenbeck(0.0), D0, 0.0, 2.0, 0.05);
+  for (double t : {0.0, 0.33, 1.01, 2.0}) {
+    const MatrixXd exact =
+        MatrixXd::Identity(3, 3) + std::exp(-t) * (D0[1] - MatrixXd::Identity(3, 3));
+    CHECK((relax.weights(t)[1] - exact).cwiseAbs().maxCoeff() <= 1e-7);
+    CHECK((relax.rates(t)[1] + exact - MatrixXd::Identity(3, 3)).cwiseAbs().maxCoeff() <= 1e-5);
+  }
+  // Oscillating weights, H = 3: the token flow by rk4 on AttentionField(path.schedule()); its
+  // velocity is the multi-head velocity, and the trapezoid ledger closes at second order.
+  const int H = 3;
+  std::vector<MatrixXd> start;
+  for (int h = 0; h < H; ++h) start.push_back(WeightProcess::oscillating_target(3, h, H, 0.0));
+  const WeightPath path(WeightProcess::oscillating(H), start, 0.0, 1.0, 1e-3);
+  const AttentionField field(3, path.schedule(), {AttentionWeights::Softmax, 1.0, -1.0});
+  const MatrixXd X0 = product::random_point(rng, 3, 8);
+  MatrixXd F(3, 8);
+  field(0.4, X0, F);
+  CHECK((F - evaluate_multihead(X0, path.weights(0.4), -1.0).velocity).cwiseAbs().maxCoeff() <=
+        1e-13);
+  std::vector<double> K, residual;
+  for (int steps : {20, 40, 80}) {
+    FlowOptions o;
+    o.dt = 1.0 / steps;
+    const Trajectory X = integrate(field, X0, 0.0, 1.0, o).trajectory;
+    K.push_back(steps);
+    residual.push_back(std::abs(ledger_along(X, path, -1.0).residual.back()));
+  }
+  CHECK(fitted_order(K, residual) == doctest::Approx(2.0).epsilon(0.1));
 }
 
 TEST_CASE("multi-head inputs are checked") {
