@@ -69,11 +69,12 @@ inline MultiHeadEvaluation evaluate_multihead(const Eigen::MatrixXd& X,
     const Eigen::ArrayXXd E = (X.transpose() * DX).array().exp();  // symmetric
     const Eigen::VectorXd N = E.rowwise().sum().matrix();
     r.energy += E.sum();
-    const Eigen::MatrixXd DXE = DX * E.matrix();  // column i: Σ_j e_ij D x_j
+    const Eigen::MatrixXd XE = X * E.matrix();  // column i: Σ_j e_ij x_j (E is symmetric)
+    const Eigen::MatrixXd DXE = D[h] * XE;      // column i: Σ_j e_ij D x_j
     r.gradient += DXE;
     v += DXE * N.cwiseInverse().asDiagonal();
     inverse_mobility += double(n) * N.cwiseInverse();
-    r.weight_gradient.push_back(X * E.matrix() * X.transpose() / (2 * H * nn));
+    r.weight_gradient.push_back(XE * X.transpose() / (2 * H * nn));
     r.ito_rate += (ito_factor * E).sum();
     if (step != nullptr) {
       const Eigen::ArrayXXd S = (X.transpose() * (*step)[h] * X).array();
