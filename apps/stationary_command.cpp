@@ -47,10 +47,7 @@ void run_stationary(const StationaryFlags& f) {
   const Eigen::Index d = X0.rows(), n = X0.cols();
   const Eigen::MatrixXd D =
       f.d_matrix.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(f.d_matrix, d);
-  if (!f.d_matrix.empty() &&
-      (D - D.transpose()).cwiseAbs().maxCoeff() > 1e-12 * std::max(1.0, D.cwiseAbs().maxCoeff())) {
-    throw InvalidInput(f.d_matrix + ": D must be symmetric");
-  }
+  if (!f.d_matrix.empty()) validate_symmetric(D, f.d_matrix + ": D");
   if (D.cwiseAbs().maxCoeff() > 300) {
     throw InvalidInput("D has an entry of size " + std::to_string(D.cwiseAbs().maxCoeff()) +
                        ": exp(<x, D y>) would overflow (keep |D| below 300)");
@@ -64,6 +61,7 @@ void run_stationary(const StationaryFlags& f) {
   options.tolerance = f.tolerance;
   options.max_iterations = f.max_iterations;
   const auto start = std::chrono::steady_clock::now();
+  const double e0 = energy(X0);
   const StationaryResult r = find_stationary(energy, X0, direction, options);
   Classification c;
   if (do_classify) c = classify(energy, r.X);
@@ -85,7 +83,7 @@ void run_stationary(const StationaryFlags& f) {
                           {"n", n},
                           {"d", d},
                           {"direction", f.descent ? "descent" : "ascent"},
-                          {"energy_initial", energy(X0)},
+                          {"energy_initial", e0},
                           {"energy", r.energy},
                           {"residual", r.residual},
                           {"tolerance", f.tolerance},
@@ -118,7 +116,7 @@ void run_stationary(const StationaryFlags& f) {
 
   std::cout << std::setprecision(12) << "stationary: n = " << n << ", d = " << d << ", "
             << (f.descent ? "descent" : "ascent") << "\n"
-            << "  energy " << energy(X0) << " -> " << r.energy << "\n"
+            << "  energy " << e0 << " -> " << r.energy << "\n"
             << std::setprecision(3) << "  residual " << r.residual << " ("
             << (r.converged ? "converged" : "NOT converged") << ", tolerance " << f.tolerance
             << "; " << r.status << ")\n";

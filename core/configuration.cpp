@@ -1,5 +1,6 @@
 #include <varsphere/core/configuration.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <varsphere/core/error.hpp>
@@ -45,6 +46,13 @@ void validate_configuration(const Eigen::Ref<const Eigen::MatrixXd>& X, double u
           << " (tokens must lie on the unit sphere)";
       throw InvalidInput(msg.str());
     }
+  }
+}
+
+void validate_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& M, const std::string& what) {
+  const double scale = std::max(1.0, M.cwiseAbs().maxCoeff());
+  if (M.rows() != M.cols() || (M - M.transpose()).cwiseAbs().maxCoeff() > 1e-12 * scale) {
+    throw InvalidInput(what + ": must be symmetric");
   }
 }
 

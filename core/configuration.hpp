@@ -25,6 +25,9 @@ void validate_configuration(const Eigen::Ref<const Eigen::MatrixXd>& X,
 
 /// Throws InvalidInput unless every entry of M is finite; `what` prefixes the message.
 void validate_finite(const Eigen::Ref<const Eigen::MatrixXd>& M, const std::string& what);
+/// Throws InvalidInput "<what>: must be symmetric" unless M is square and
+/// max|M − Mᵀ| ≤ 1e-12·max(1, max|M|) (rounding in a file or a product is tolerated).
+void validate_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& M, const std::string& what);
 
 /// Each column divided by its norm; throws InvalidInput on a zero or non-finite column.
 Configuration normalize_columns(const Eigen::Ref<const Eigen::MatrixXd>& X);

@@ -15,6 +15,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/manifolds/discrete_measure.hpp>
@@ -30,10 +31,7 @@ class InteractionEnergy {
     if (D_.rows() != D_.cols() || D_.rows() < 2 || !D_.allFinite()) {
       throw InvalidInput("interaction energy: D must be a finite square matrix of size >= 2");
     }
-    const double scale = std::max(1.0, D_.cwiseAbs().maxCoeff());
-    if ((D_ - D_.transpose()).cwiseAbs().maxCoeff() > 1e-12 * scale) {
-      throw InvalidInput("interaction energy: D must be symmetric");
-    }
+    validate_symmetric(D_, "interaction energy: D");
     D_ = (0.5 * (D_ + D_.transpose())).eval();  // eval: no aliasing with the transpose
   }
 
@@ -83,11 +81,10 @@ class InteractionEnergy {
   double stationarity_residual(const DiscreteMeasure& mu, double support_threshold = 0.0) const {
     const Eigen::MatrixXd& X = mu.support;
     const Eigen::MatrixXd F = D_ * X * (kernel(X, X) * mu.weights.asDiagonal()).transpose();
+    const Eigen::VectorXd norms = product::tangent_project(X, F).colwise().norm().transpose();
     double worst = 0.0;
-    for (Eigen::Index k = 0; k < X.cols(); ++k) {
-      if (!(mu.weights(k) > support_threshold)) continue;
-      worst = std::max(worst, (F.col(k) - X.col(k).dot(F.col(k)) * X.col(k)).norm());
-    }
+    for (Eigen::Index k = 0; k < X.cols(); ++k)
+      if (mu.weights(k) > support_threshold) worst = std::max(worst, norms(k));
     return worst;
   }
 

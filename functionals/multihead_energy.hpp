@@ -20,7 +20,10 @@
 
 #include <Eigen/Core>
 #include <string>
+#include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 #include <vector>
 
 namespace varsphere {
@@ -39,15 +42,22 @@ struct MultiHeadEvaluation {
 inline void check_heads(const std::vector<Eigen::MatrixXd>& D, Eigen::Index d) {
   if (D.empty()) throw InvalidInput("multi-head energy: need at least one head");
   for (std::size_t h = 0; h < D.size(); ++h) {
-    const Eigen::MatrixXd& M = D[h];
-    if (M.rows() != d || M.cols() != d || !M.allFinite() ||
-        (M - M.transpose()).cwiseAbs().maxCoeff() >
-            1e-12 * std::max(1.0, M.cwiseAbs().maxCoeff())) {
-      throw InvalidInput("multi-head energy: head " + std::to_string(h) +
-                         " must be a finite symmetric " + std::to_string(d) + "x" +
-                         std::to_string(d) + " matrix");
+    const std::string what = "multi-head energy: head " + std::to_string(h);
+    if (D[h].rows() != d || D[h].cols() != d) {
+      throw InvalidInput(what + " must be " + std::to_string(d) + "x" + std::to_string(d));
     }
+    validate_finite(D[h], what);
+    validate_symmetric(D[h], what);
   }
+}
+
+/// The heads of the token velocity as a multi-head SA field: A_h = D_h, V_h = D_h/H (β = 1), so
+/// AttentionField(d, multihead_attention_heads(D), {Softmax, 1, sign}) moves tokens like
+/// evaluate_multihead's velocity and brings the flow integrators and the field's Jacobian.
+inline std::vector<AttentionHead> multihead_attention_heads(const std::vector<Eigen::MatrixXd>& D) {
+  std::vector<AttentionHead> heads;
+  for (const auto& M : D) heads.push_back({M, M / double(D.size())});
+  return heads;
 }
 
 /// ℰ and its ledger terms at (X, D); `step` (optional, one d×d per head) is the weight increment
@@ -86,10 +96,7 @@ inline MultiHeadEvaluation evaluate_multihead(const Eigen::MatrixXd& X,
   r.ito_rate /= 2 * H * nn;
   r.second_order /= 2 * H * nn;
   v /= H;
-  // Tangent part of v, column by column.
-  r.velocity.resize(d, n);
-  for (Eigen::Index i = 0; i < n; ++i)
-    r.velocity.col(i) = sign * (v.col(i) - X.col(i).dot(v.col(i)) * X.col(i));
+  r.velocity = sign * product::tangent_project(X, v);
   const Eigen::VectorXd speed2 = r.velocity.colwise().squaredNorm().transpose();
   r.metric_slope = (speed2.array() / (inverse_mobility.array() / H)).sum() / double(n);
   return r;

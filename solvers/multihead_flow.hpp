@@ -43,9 +43,30 @@ struct MultiHeadOptions {
   bool record_states = false;
 };
 
+/// The ledger's running sums from t = 0 (see above).
+struct LedgerTotals {
+  double power = 0, explicit_time = 0, martingale = 0, second_order = 0, ito_expected = 0,
+         paper = 0;
+};
+
 struct EnergyLedger {
   std::vector<double> t, energy, power, explicit_time, martingale, second_order, ito_expected,
       paper, metric_slope, residual;
+
+  /// One row at time t; the residual is taken against the first row's energy.
+  void append(double time, double e, double slope, const LedgerTotals& s) {
+    t.push_back(time);
+    energy.push_back(e);
+    power.push_back(s.power);
+    explicit_time.push_back(s.explicit_time);
+    martingale.push_back(s.martingale);
+    second_order.push_back(s.second_order);
+    ito_expected.push_back(s.ito_expected);
+    paper.push_back(s.paper);
+    metric_slope.push_back(slope);
+    residual.push_back(e - energy.front() -
+                       (s.power + s.explicit_time + s.martingale + s.second_order));
+  }
 };
 
 struct MultiHeadResult {
@@ -95,10 +116,8 @@ inline MultiHeadResult simulate_multihead(const Configuration& X0, std::vector<E
   };
 
   MultiHeadResult result;
-  EnergyLedger& L = result.ledger;
   Configuration X = normalize_columns(X0);
-  double power = 0, explicit_time = 0, martingale = 0, second = 0, ito = 0, paper = 0;
-  double e0 = 0;
+  LedgerTotals sum;
   for (long k = 0; k <= steps; ++k) {
     const double t = double(k) * options.dt;
     std::vector<Eigen::MatrixXd> drift(H), kick;
@@ -114,32 +133,21 @@ inline MultiHeadResult simulate_multihead(const Configuration& X0, std::vector<E
       throw Error("multi-head flow: the energy overflowed at t = " + std::to_string(t) +
                   " (weights too large for exp)");
     }
-    if (k == 0) e0 = ev.energy;
     if (k % options.record_every == 0 || k == steps) {
-      L.t.push_back(t);
-      L.energy.push_back(ev.energy);
-      L.power.push_back(power);
-      L.explicit_time.push_back(explicit_time);
-      L.martingale.push_back(martingale);
-      L.second_order.push_back(second);
-      L.ito_expected.push_back(ito);
-      L.paper.push_back(paper);
-      L.metric_slope.push_back(ev.metric_slope);
-      L.residual.push_back(ev.energy - e0 - (power + explicit_time + martingale + second));
+      result.ledger.append(t, ev.energy, ev.metric_slope, sum);
       if (options.record_states) result.trajectory.push_back(t, X);
     }
     if (k == steps) break;
-    Configuration next = X + options.dt * ev.velocity;
-    for (Eigen::Index i = 0; i < next.cols(); ++i) next.col(i).normalize();
-    power += (ev.gradient.array() * (next - X).array()).sum();
+    Configuration next = normalize_columns(X + options.dt * ev.velocity);
+    sum.power += (ev.gradient.array() * (next - X).array()).sum();
     for (int h = 0; h < H; ++h) {
-      explicit_time += (ev.weight_gradient[h].array() * drift[h].array()).sum() * options.dt;
-      martingale += (ev.weight_gradient[h].array() * kick[h].array()).sum();
+      sum.explicit_time += (ev.weight_gradient[h].array() * drift[h].array()).sum() * options.dt;
+      sum.martingale += (ev.weight_gradient[h].array() * kick[h].array()).sum();
       D[h] += step[h];
     }
-    second += ev.second_order;
-    ito += process.sigma * process.sigma * ev.ito_rate * options.dt;
-    paper += ev.metric_slope * options.dt;
+    sum.second_order += ev.second_order;
+    sum.ito_expected += process.sigma * process.sigma * ev.ito_rate * options.dt;
+    sum.paper += ev.metric_slope * options.dt;
     X = std::move(next);
   }
   result.X = X;
@@ -155,7 +163,7 @@ inline MultiHeadResult simulate_multihead(const Configuration& X0, std::vector<E
 inline EnergyLedger ledger_along(const Trajectory& path, const WeightPath& weights, double sign) {
   if (path.empty()) throw InvalidInput("ledger: empty trajectory");
   EnergyLedger L;
-  double power = 0, explicit_time = 0, paper = 0, e0 = 0;
+  LedgerTotals sum;
   double last_power = 0, last_explicit = 0, last_slope = 0;
   for (std::size_t k = 0; k < path.size(); ++k) {
     const double t = path.times[k];
@@ -165,25 +173,14 @@ inline EnergyLedger ledger_along(const Trajectory& path, const WeightPath& weigh
     double x = 0;
     for (std::size_t h = 0; h < D.size(); ++h)
       x += (ev.weight_gradient[h].array() * rate[h].array()).sum();
-    if (k == 0) {
-      e0 = ev.energy;
-    } else {
+    if (k > 0) {
       const double dt = t - path.times[k - 1];
-      power += 0.5 * dt * (p + last_power);
-      explicit_time += 0.5 * dt * (x + last_explicit);
-      paper += 0.5 * dt * (ev.metric_slope + last_slope);
+      sum.power += 0.5 * dt * (p + last_power);
+      sum.explicit_time += 0.5 * dt * (x + last_explicit);
+      sum.paper += 0.5 * dt * (ev.metric_slope + last_slope);
     }
     last_power = p, last_explicit = x, last_slope = ev.metric_slope;
-    L.t.push_back(t);
-    L.energy.push_back(ev.energy);
-    L.power.push_back(power);
-    L.explicit_time.push_back(explicit_time);
-    L.martingale.push_back(0);
-    L.second_order.push_back(0);
-    L.ito_expected.push_back(0);
-    L.paper.push_back(paper);
-    L.metric_slope.push_back(ev.metric_slope);
-    L.residual.push_back(ev.energy - e0 - power - explicit_time);
+    L.append(t, ev.energy, ev.metric_slope, sum);
   }
   return L;
 }

@@ -69,12 +69,7 @@ class WeightPath {
 
   /// The heads A_h = D_h(t), V_h = D_h(t)/H of the multi-head token velocity.
   HeadSchedule schedule() const {
-    return [path = *this](double t) {
-      std::vector<AttentionHead> heads;
-      const std::vector<Eigen::MatrixXd> D = path.weights(t);
-      for (const auto& M : D) heads.push_back({M, M / double(D.size())});
-      return heads;
-    };
+    return [path = *this](double t) { return multihead_attention_heads(path.weights(t)); };
   }
 
  private:

@@ -61,10 +61,9 @@ TEST_CASE("multi-head energy: gradients against differences, velocity = the atte
                            (ev.weight_gradient[2].array() * step[2].array()).sum();
   CHECK(remainder == doctest::Approx(with_step.second_order).epsilon(1e-3));
   // The velocity is the multi-head SA field with A_h = D_h, V_h = D_h/H.
-  std::vector<AttentionHead> heads;
-  for (const auto& M : D) heads.push_back({M, M / double(H)});
   MatrixXd F(d, n);
-  AttentionField(d, heads, {AttentionWeights::Softmax, 1.0, -1.0})(0.0, X, F);
+  AttentionField(d, multihead_attention_heads(D), {AttentionWeights::Softmax, 1.0, -1.0})(0.0, X,
+                                                                                          F);
   CHECK((F - ev.velocity).cwiseAbs().maxCoeff() <= 1e-13);
 }
 

@@ -75,12 +75,10 @@ double window_mean(const EnergyLedger& L, double a, double b) {
 
 // Time average of 𝒢² over t ∈ [T/2, T] (the paper's [10, 20] for T = 20) and its minimum there.
 std::pair<double, double> late_slope(const EnergyLedger& L, double T) {
-  double sum = 0, least = std::numeric_limits<double>::infinity();
-  int count = 0;
+  double least = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < L.t.size(); ++k)
-    if (L.t[k] >= 0.5 * T - 1e-12)
-      sum += L.metric_slope[k], ++count, least = std::min(least, L.metric_slope[k]);
-  return {sum / count, least};
+    if (L.t[k] >= 0.5 * T - 1e-12) least = std::min(least, L.metric_slope[k]);
+  return {window_mean(L, 0.5 * T, T), least};
 }
 
 std::string sizes_text(const Sizes& z) {
@@ -245,7 +243,7 @@ std::vector<Row> heads_ou(const Settings& s) {
                              std::vector<Eigen::MatrixXd>(H, Eigen::MatrixXd::Identity(z.d, z.d)),
                              WeightProcess::ornstein_uhlenbeck(std::sqrt(2.0)), z.T, o)
               .ledger;
-      sum += late_slope(L, z.T).first;
+      sum += window_mean(L, 0.5 * z.T, z.T);
       if (seed == 0) shown = L;
     }
     Hs.push_back(H);
@@ -331,9 +329,8 @@ std::vector<Row> stability_initial_data(const Settings&) {
   o.record_states = true;
   const MultiHeadResult base = simulate_multihead(X0, D, WeightProcess::frozen(), T, o);
   // L(t) = ‖∂F/∂X‖₂ of the velocity field along the path (frozen heads: A_h = D_h, V_h = D_h/H).
-  std::vector<AttentionHead> heads;
-  for (const auto& M : D) heads.push_back({M, M / double(H)});
-  const AttentionField field(3, heads, {AttentionWeights::Softmax, 1.0, o.sign});
+  const AttentionField field(3, multihead_attention_heads(D),
+                             {AttentionWeights::Softmax, 1.0, o.sign});
   std::vector<double> lipschitz;
   for (const auto& X : base.trajectory.frames) {
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(field.velocity_jacobian(0.0, X));
