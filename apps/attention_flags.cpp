@@ -3,6 +3,7 @@
 #include <cmath>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 
 namespace varsphere::apps {
 
@@ -18,8 +19,8 @@ void AttentionFlags::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"ascent", "descent"}));
 }
 
-AttentionWeights AttentionFlags::weights() const {
-  return model == "usa" ? AttentionWeights::Unnormalized : AttentionWeights::Softmax;
+AttentionNormalization AttentionFlags::normalization() const {
+  return model == "usa" ? AttentionNormalization::Unnormalized : AttentionNormalization::Softmax;
 }
 
 LayerNormPlacement AttentionFlags::placement() const {
@@ -32,7 +33,7 @@ AttentionModel AttentionFlags::load(Eigen::Index d) const {
   }
   Eigen::MatrixXd A = qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
   Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
-  AttentionField field(d, {{A, V}}, {weights(), beta, sign == "descent" ? -1.0 : 1.0});
+  AttentionField field(d, {{A, V}}, {normalization(), beta, sign == "descent" ? -1.0 : 1.0});
   return {std::move(A), std::move(V), std::move(field)};
 }
 

@@ -31,7 +31,7 @@ struct AttentionFlags {
   /// Throws InvalidInput/IoError naming the flag and file on bad input.
   AttentionModel load(Eigen::Index d) const;
   LayerNormPlacement placement() const;
-  AttentionWeights weights() const;
+  AttentionNormalization normalization() const;
 };
 
 }  // namespace varsphere::apps

@@ -7,6 +7,7 @@
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/core/configuration.hpp>
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"

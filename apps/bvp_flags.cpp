@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <varsphere/core/error.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/core/configuration.hpp>
 
 #include "lagrangian_choice.hpp"
 
@@ -54,7 +55,8 @@ nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const Bvp
           {"beta", f.attention.beta},
           {"rule", f.rule},
           {"init", f.init},
-          {"method", r.method},
+          {"method", method_label(r)},
+          {"outcome", to_string(r.outcome)},
           {"action", r.action},
           {"del_residual_max", r.del_residual_max},
           {"del_residual_scale", r.del_residual_scale},
@@ -75,7 +77,7 @@ TrajectoryAttributes bvp_attributes(const BvpFlags& f) {
 
 void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r) {
   out << std::setprecision(10) << "bvp: " << f.lagrangian << " Lagrangian, T = " << f.T
-      << ", K = " << f.K << " (" << r.method << ")\n"
+      << ", K = " << f.K << " (" << method_label(r) << ")\n"
       << "  action " << r.action << ", DEL residual " << std::setprecision(3) << r.del_residual_max
       << " (scale " << r.del_residual_scale << ")\n"
       << "  " << (r.converged ? "converged" : "NOT converged") << " after " << r.iterations

@@ -8,6 +8,7 @@
 #include <string>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/core/configuration.hpp>
 
 #include "attention_flags.hpp"
 

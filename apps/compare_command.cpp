@@ -13,8 +13,12 @@
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/solvers/check_el.hpp>
+#include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/functionals/attention_normalization.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
@@ -43,7 +47,7 @@ void write_plot_data(const std::filesystem::path& dir, const AttentionModel& mod
   write_trajectory(dir / "flow.h5", flow, bvp_attributes(f));
   write_trajectory(dir / "path.h5", path, bvp_attributes(f));
   const Eigen::MatrixXd& A = model.A;
-  const bool softmax = model.field.options().weights == AttentionWeights::Softmax;
+  const bool softmax = model.field.options().normalization == AttentionNormalization::Softmax;
   write_text_atomically(dir / "comparison.csv", [&](std::ostream& out) {
     out << std::setprecision(17)
         << "t,distance,energy_flow,energy_path,dEdt_flow,dissipation_flow\n";

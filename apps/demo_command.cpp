@@ -9,6 +9,7 @@
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/manifolds/product.hpp>
+#include <varsphere/core/configuration.hpp>
 
 #include "commands.hpp"
 

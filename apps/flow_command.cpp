@@ -11,6 +11,8 @@
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 
 #include "attention_flags.hpp"
 #include "commands.hpp"

@@ -30,7 +30,7 @@ void with_lagrangian(const std::string& name, const AttentionFlags& flags,
     if (!flags.v.empty() && model.V != model.A) {
       throw InvalidInput("--lagrangian de-giorgi needs V = A (a gradient flow); use flow-matching");
     }
-    use(DeGiorgiLagrangian(flags.weights(), flags.beta, model.A));
+    use(DeGiorgiLagrangian(flags.normalization(), flags.beta, model.A));
   } else {
     throw InvalidInput("unknown Lagrangian '" + name + "' (" + kLagrangianNames + ")");
   }

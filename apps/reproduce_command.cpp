@@ -1,5 +1,5 @@
 // `varsphere reproduce [ID ... | all] [--quick] [--json FILE]`: runs the reproductions of
-// examples/reproduce (MATH.md §2–§3), prints one table row per checked quantity and exits 1 if
+// examples/reproduce (docs/math.md §2–§6), prints one table row per checked quantity and exits 1 if
 // any row fails. Unknown IDs are refused before anything runs.
 #include <chrono>
 #include <iomanip>
@@ -19,10 +19,18 @@ namespace {
 struct ReproduceFlags {
   std::vector<std::string> ids;
   bool quick = false;
+  bool list = false;
   std::string json;
 };
 
 void run_reproduce(const ReproduceFlags& f) {
+  if (f.list) {
+    for (const reproduce::Reproduction& r : reproduce::reproductions()) {
+      std::cout << std::left << std::setw(26) << r.id << std::setw(11) << r.paper << r.claim
+                << "\n";
+    }
+    return;
+  }
   check_output_path(f.json, "--json", {".json"});
   std::vector<const reproduce::Reproduction*> selected;
   if (f.ids.empty() || (f.ids.size() == 1 && f.ids[0] == "all")) {
@@ -73,6 +81,7 @@ void add_reproduce_command(CLI::App& app) {
       "reproduce", "Reproduce the papers' theorems and experiments (table of PASS/FAIL rows)");
   cmd->add_option("ids", f->ids, "reproduction IDs, or all (default)");
   cmd->add_flag("--quick", f->quick, "smaller grids and samples (all IDs in under a minute)");
+  cmd->add_flag("--list", f->list, "print the IDs with their paper and claim, and run nothing");
   cmd->add_option("--json", f->json, "JSON list of the rows");
   cmd->callback([f] { run_reproduce(*f); });
 }

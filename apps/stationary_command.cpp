@@ -11,6 +11,7 @@
 #include <varsphere/functionals/interaction_energy.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/stationary.hpp>
+#include <varsphere/core/configuration.hpp>
 
 #include "commands.hpp"
 #include "output_files.hpp"

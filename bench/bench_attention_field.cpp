@@ -39,7 +39,7 @@ void BM_SoftmaxAttention(benchmark::State& state) {
   const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(d, d);
   // A general (non-symmetric) A takes the full-matrix path; I takes the symmetric one.
   const Eigen::MatrixXd A = symmetric ? I : (I + 0.01 * rng.normal_matrix(d, d)).eval();
-  const AttentionField field(d, {{A, I}}, {AttentionWeights::Softmax, 1.0, 1.0});
+  const AttentionField field(d, {{A, I}}, {AttentionNormalization::Softmax, 1.0, 1.0});
   AttentionWorkspace ws;
   Eigen::MatrixXd V(d, n);
   field.velocity(0.0, X, V, ws);  // size the workspace outside the timed loop

@@ -12,6 +12,8 @@
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 namespace {
 
@@ -24,14 +26,14 @@ void BM_DeGiorgiBvp(benchmark::State& state) {
   const double T = 2.0;
   Rng rng(5);
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
-  const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, 1.0, 1.0});
+  const AttentionField field = AttentionField::identity(d, {AttentionNormalization::Softmax, 1.0, 1.0});
   FlowOptions flow_options;
   flow_options.scheme = FlowScheme::Dopri5;
   flow_options.rtol = 1e-12;
   flow_options.atol = 1e-13;
   flow_options.dt = T / K;
   const Trajectory flow = integrate(field, X0, 0.0, T, flow_options).trajectory;
-  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.0, d);
   BvpOptions options;
   options.threads = 2;
   options.verbose = std::getenv("BENCH_VERBOSE") != nullptr;
@@ -44,7 +46,7 @@ void BM_DeGiorgiBvp(benchmark::State& state) {
   state.counters["del_scale"] = result.del_residual_scale;
   state.counters["distance_to_flow"] = compare_paths(result.path, flow).sup_distance;
   state.counters["converged"] = result.converged;
-  state.SetLabel(result.method + ": " + result.status);
+  state.SetLabel(method_label(result) + ": " + result.status);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <varsphere/core/atomic_file.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/configuration.hpp>
 #include <vector>
 
 namespace varsphere {

@@ -9,6 +9,8 @@
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/solvers/discrete_action.hpp>
 
 struct PoleAvoidingLagrangian {
   double alpha;
@@ -40,7 +42,7 @@ int main() {
   const double highest = r.path.frames[K / 2](2, 0);
 
   std::printf("%s after %d iterations (%s)\n", r.converged ? "converged" : "NOT converged",
-              r.iterations, r.method.c_str());
+              r.iterations, method_label(r).c_str());
   std::printf("action: optimal path %.8f, great circle %.8f\n", r.action, geodesic_action);
   std::printf("height of the midpoint: optimal path %.4f, great circle %.4f\n", highest,
               great_circle.frames[K / 2](2, 0));

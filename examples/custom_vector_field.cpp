@@ -5,6 +5,11 @@
 // The program integrates both and prints their distance, which is at rounding level.
 #include <cstdio>
 #include <varsphere/varsphere.hpp>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/core/random.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/manifolds/sphere.hpp>
 
 struct GaussianKernelAttention {
   double sigma;
@@ -36,7 +41,7 @@ int main() {
   options.atol = 1e-12;
   const FlowResult user = integrate(GaussianKernelAttention{sigma}, X0, 0.0, 10.0, options);
   const AttentionField sa =
-      AttentionField::identity(3, {AttentionWeights::Softmax, 1 / (sigma * sigma)});
+      AttentionField::identity(3, {AttentionNormalization::Softmax, 1 / (sigma * sigma)});
   const FlowResult library = integrate(sa, X0, 0.0, 10.0, options);
   std::printf("clusters at T = 10: %d (user field), %d (library SA)\n",
               count_clusters(user.final_state), count_clusters(library.final_state));

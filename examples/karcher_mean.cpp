@@ -5,6 +5,8 @@
 // condition Σ_k log_x(y_k) = 0.
 #include <cstdio>
 #include <varsphere/varsphere.hpp>
+#include <varsphere/core/random.hpp>
+#include <varsphere/manifolds/sphere.hpp>
 
 int main() {
   using namespace varsphere;

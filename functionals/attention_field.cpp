@@ -99,7 +99,7 @@ void AttentionField::check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) con
   if (X.cols() < 1) throw InvalidInput("attention field: no tokens");
 }
 
-void AttentionField::drive(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                            Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
   check_input(X);
   D.setZero();
@@ -113,7 +113,7 @@ void AttentionField::drive(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
 
 void AttentionField::velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                               Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const {
-  drive(t, X, dX, ws);
+  unprojected_velocity(t, X, dX, ws);
   // P_{x_i} column by column: dX_i -= ⟨x_i, dX_i⟩ x_i. The inner products are formed first:
   // a lazy expression would read columns of dX it has already updated (aliasing).
   ws.radial.noalias() = X.cwiseProduct(dX).colwise().sum().transpose();
@@ -133,7 +133,7 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
                               Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
   const Eigen::Index n = X.cols();
   const double beta = options_.beta;
-  const bool softmax = options_.weights == AttentionWeights::Softmax;
+  const bool softmax = options_.normalization == AttentionNormalization::Softmax;
   ws.AX.noalias() = head.A * X;
   ws.S.resize(n, n);
   ws.Y.resize(X.rows(), n);
@@ -195,7 +195,7 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   check_input(X);
   const Eigen::Index d = X.rows(), n = X.cols();
   const double beta = options_.beta;
-  const bool softmax = options_.weights == AttentionWeights::Softmax;
+  const bool softmax = options_.normalization == AttentionNormalization::Softmax;
   Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n * d, n * d);
   Eigen::MatrixXd D = Eigen::MatrixXd::Zero(d, n);
   for (const AttentionHead& head : heads_at(t)) {

@@ -5,14 +5,14 @@
 //   USA (unnormalized): w^h_ij = exp(β⟨x_i, A_h x_j⟩) / n
 //
 // with A_h = Q_hᵀK_h and value matrices V_h, constant or given by a user callable of time.
-// `drive` is the unprojected sum sign·Σ_h Σ_j w^h_ij V_h x_j (the authors' Euler scheme steps
+// `unprojected_velocity` is the sum sign·Σ_h Σ_j w^h_ij V_h x_j (the authors' Euler scheme steps
 // along it, Pre-LN integrates it); the velocity is its tangent projection. Pre-LN's speed factor
 // 1/‖z_i‖ is realized by the flow integrator, which carries the unnormalized stream z.
 //
 // Two evaluation paths compute the same quantity:
 //  * a generic template for any scalar (double, ceres::Jet) — used inside Lagrangians;
-//  * a fast double path (evaluate/drive with an AttentionWorkspace): scores by matrix products,
-//    exponentials once per pair, and for symmetric A_h only the upper triangle (half the
+//  * a fast double path (velocity/unprojected_velocity with an AttentionWorkspace): scores by
+//    matrix products, exponentials once per pair, and for symmetric A_h only the upper triangle (half the
 //    products and half the exponentials) with a symmetric matrix product. No allocation once
 //    the workspace has the right size.
 // Softmax weights are stabilized (log-sum-exp), so β = 100 neither overflows nor gives NaN.
@@ -23,15 +23,11 @@
 #include <functional>
 #include <string>
 #include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_normalization.hpp>
 #include <varsphere/core/scalar.hpp>
 #include <vector>
 
 namespace varsphere {
-
-enum class AttentionWeights {
-  Softmax,       ///< SA
-  Unnormalized,  ///< USA: exp(β⟨x_i, A x_j⟩)/n
-};
 
 /// One attention head: scores ⟨x_i, A x_j⟩ with A = QᵀK, values V x_j.
 struct AttentionHead {
@@ -43,7 +39,7 @@ struct AttentionHead {
 using HeadSchedule = std::function<std::vector<AttentionHead>(double t)>;
 
 struct AttentionOptions {
-  AttentionWeights weights = AttentionWeights::Softmax;
+  AttentionNormalization normalization = AttentionNormalization::Softmax;
   double beta = 1.0;  ///< inverse temperature β ≥ 0
   double sign = 1.0;  ///< +1 the Transformer flow (energy ascent for A = V = I), −1 reversed
 };
@@ -56,6 +52,8 @@ struct AttentionWorkspace {
 
 class AttentionField {
  public:
+  using Workspace = AttentionWorkspace;  ///< scratch of the fast path (solvers/flow_field.hpp)
+
   /// Constant heads. Throws InvalidInput for d < 2, no heads, a head that is not d×d or not
   /// finite, β < 0 or not finite, sign other than ±1.
   AttentionField(Eigen::Index d, std::vector<AttentionHead> heads, AttentionOptions options = {});
@@ -70,9 +68,9 @@ class AttentionField {
   std::vector<AttentionHead> heads_at(double t) const;
 
   /// Fast path: D = sign · Σ_h Σ_j w^h_ij V_h x_j (d×n, not projected).
-  void drive(double t, const Eigen::Ref<const Eigen::MatrixXd>& X, Eigen::Ref<Eigen::MatrixXd> D,
+  void unprojected_velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X, Eigen::Ref<Eigen::MatrixXd> D,
              AttentionWorkspace& ws) const;
-  /// Fast path: the tangent velocity dX = P_X(drive).
+  /// Fast path: the tangent velocity dX = P_X(unprojected velocity).
   void velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                 Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const;
 
@@ -87,14 +85,14 @@ class AttentionField {
   Eigen::MatrixXd velocity_jacobian(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                     Eigen::MatrixXd* velocity = nullptr) const;
 
-  /// Generic drive for any scalar (double or Jet); the double overload uses the fast path.
+  /// The unprojected velocity for any scalar (double or Jet); the double overload uses the fast path.
   template <class T>
-  void drive(const T& t, const Eigen::Matrix<T, -1, -1>& X, Eigen::Matrix<T, -1, -1>& D) const;
+  void unprojected_velocity(const T& t, const Eigen::Matrix<T, -1, -1>& X, Eigen::Matrix<T, -1, -1>& D) const;
   /// The vector field dX = F(t, X) (tangent), for any scalar.
   template <class T>
   void operator()(const T& t, const Eigen::Matrix<T, -1, -1>& X,
                   Eigen::Matrix<T, -1, -1>& dX) const {
-    drive(t, X, dX);
+    unprojected_velocity(t, X, dX);
     for (Eigen::Index i = 0; i < X.cols(); ++i) dX.col(i) -= X.col(i).dot(dX.col(i)) * X.col(i);
   }
 
@@ -110,13 +108,13 @@ class AttentionField {
 };
 
 template <class T>
-void AttentionField::drive(const T& t, const Eigen::Matrix<T, -1, -1>& X,
+void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1, -1>& X,
                            Eigen::Matrix<T, -1, -1>& D) const {
   using std::exp;
   if constexpr (std::is_same_v<T, double>) {
     AttentionWorkspace ws;
     D.resize(X.rows(), X.cols());
-    drive(t, X, D, ws);
+    unprojected_velocity(t, X, D, ws);
   } else {
     const Eigen::Index n = X.cols();
     if (X.rows() != d_) throw InvalidInput("attention field: tokens have the wrong dimension");
@@ -128,7 +126,7 @@ void AttentionField::drive(const T& t, const Eigen::Matrix<T, -1, -1>& X,
           head.A.isIdentity(0.0) ? X : Eigen::Matrix<T, -1, -1>(head.A.cast<T>() * X);
       for (Eigen::Index i = 0; i < n; ++i) {
         for (Eigen::Index j = 0; j < n; ++j) W(j, i) = T(options_.beta) * X.col(i).dot(AX.col(j));
-        if (options_.weights == AttentionWeights::Softmax) {
+        if (options_.normalization == AttentionNormalization::Softmax) {
           double max_score = value_of(W(0, i));
           for (Eigen::Index j = 1; j < n; ++j) max_score = std::max(max_score, value_of(W(j, i)));
           T total = T(0);

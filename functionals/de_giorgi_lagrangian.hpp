@@ -1,5 +1,5 @@
 // De Giorgi (energy-dissipation) Lagrangian of an attention flow that is a gradient ascent of
-// E_β (MATH.md §3): with F = grad_g E,
+// E_β (docs/math.md §3.4): with F = grad_g E,
 //     L = ½|V|²_g + ½|grad_g E(X)|²_g = ½ Σ_i w_i(X) (|v_i|² + |F_i(X)|²),
 // USA: w_i = 1/n (F the USA field); SA: w_i = Z_i(X)/n² (F the SA field). For every path,
 // S[γ] ≥ E(X_T) − E(X_0) with equality only on the ascent flow, so the BVP minimizer between the
@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/attention_field.hpp>
@@ -18,22 +19,18 @@ namespace varsphere {
 
 class DeGiorgiLagrangian {
  public:
-  /// Throws InvalidInput unless A is a finite symmetric d×d matrix.
-  DeGiorgiLagrangian(AttentionWeights weights, double beta, Eigen::MatrixXd A)
-      : A_(A),
+  /// Throws InvalidInput unless A is a finite d×d matrix, symmetric to rounding
+  /// (validate_symmetric); it is then used as (A + Aᵀ)/2.
+  DeGiorgiLagrangian(AttentionNormalization normalization, double beta, const Eigen::MatrixXd& A)
+      : A_(symmetric_part(A)),
         beta_(beta),
-        field_(A.rows(), {{A, A}}, {weights, beta, 1.0}),
-        metric_(weights == AttentionWeights::Softmax ? MetricWeights::sa(beta, A)
-                                                     : MetricWeights::usa()) {
-    if (A != A.transpose()) {
-      throw InvalidInput(
-          "De Giorgi Lagrangian: the flow is a gradient flow only for symmetric A = Q^T K with "
-          "V = A; use the flow-matching Lagrangian for general A, V");
-    }
-  }
+        field_(A_.rows(), {{A_, A_}}, {normalization, beta, 1.0}),
+        metric_(normalization == AttentionNormalization::Softmax ? MetricWeights::sa(beta, A_)
+                                                                 : MetricWeights::usa()) {}
   /// Q = K = V = I in dimension d.
-  static DeGiorgiLagrangian identity(AttentionWeights weights, double beta, Eigen::Index d) {
-    return DeGiorgiLagrangian(weights, beta, Eigen::MatrixXd::Identity(d, d));
+  static DeGiorgiLagrangian identity(AttentionNormalization normalization, double beta,
+                                     Eigen::Index d) {
+    return DeGiorgiLagrangian(normalization, beta, Eigen::MatrixXd::Identity(d, d));
   }
 
   const AttentionField& field() const { return field_; }
@@ -86,7 +83,7 @@ class DeGiorgiLagrangian {
   /// F⟩_g and ⟨V, F⟩_g = ⟨V, grad_g E⟩_g = ⟨∇E(X), V⟩ = dE/dt, so the partner is flow matching in
   /// the same metric (rows sqrt(w_i)(v_i − F_i) = velocity rows − field rows) and Φ = E_β.
   Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const { return d * n; }
-  Eigen::MatrixXd split_rows(const Eigen::MatrixXd& rows) const {
+  Eigen::MatrixXd partner_rows(const Eigen::MatrixXd& rows) const {
     const Eigen::Index half = rows.rows() / 2;
     return rows.topRows(half) - rows.bottomRows(half);
   }
@@ -96,6 +93,13 @@ class DeGiorgiLagrangian {
   }
 
  private:
+  static Eigen::MatrixXd symmetric_part(const Eigen::MatrixXd& A) {
+    validate_symmetric(A,
+                       "De Giorgi Lagrangian: the flow is a gradient flow only for symmetric "
+                       "A = Q^T K with V = A (use the flow-matching Lagrangian for general A, V); A");
+    return 0.5 * (A + A.transpose());
+  }
+
   Eigen::MatrixXd A_;
   double beta_;
   AttentionField field_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <varsphere/functionals/continuum_grid.hpp>
 #include <varsphere/functionals/continuum_layer.hpp>
+#include <varsphere/core/error.hpp>
 
 namespace varsphere {
 

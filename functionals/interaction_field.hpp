@@ -9,7 +9,7 @@
 // integrator applies. The explicit normalized-step scheme of the paper's experiments,
 //   x_i ← normalize(x_i ± τ (1/n) Σ_j e_ij D x_j),
 // is FlowScheme::EulerRenormalize with dt = τ on the unit-mobility field (it steps along the
-// field's unprojected drive).
+// field's unprojected velocity).
 #pragma once
 
 #include <varsphere/core/extremum.hpp>
@@ -29,7 +29,7 @@ inline AttentionField interaction_field(const InteractionEnergy& energy, Extremu
   const Eigen::MatrixXd& D = energy.D();
   return AttentionField(
       D.rows(), {{D, D}},
-      {mobility == Mobility::Unit ? AttentionWeights::Unnormalized : AttentionWeights::Softmax, 1.0,
+      {mobility == Mobility::Unit ? AttentionNormalization::Unnormalized : AttentionNormalization::Softmax, 1.0,
        ascent_sign(direction)});
 }
 

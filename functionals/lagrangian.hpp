@@ -1,21 +1,25 @@
-// Lagrangians on the tangent bundle T(S^{d-1})^n (MATH.md §3).
+// Lagrangians on the tangent bundle T(S^{d-1})^n (docs/math.md §3).
 //
 // A Lagrangian is any object with
 //     template <class T> T operator()(const T& t, const Mat<T>& X, const Mat<T>& V) const;
 // where X (d×n) is a configuration and V (d×n) a tangent velocity; it may couple all tokens and
-// must work for double and ceres::Jet (the library differentiates it automatically). That is all
-// a user writes: the discrete Lagrangian, the discrete Euler–Lagrange (DEL) equations, the BVP
+// must work for double and ceres::Jet (the library differentiates it automatically; the concept
+// `Lagrangian` checks both calls, so a double-only functor is refused with one message). That is
+// all a user writes: the discrete Lagrangian, the discrete Euler–Lagrange (DEL) equations, the BVP
 // solver and checkEL are derived from it.
 //
 // A least-squares Lagrangian, L = ½|r(t, X, V)|², additionally provides
 //     Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const;
 //     template <class T> void residuals(const T& t, const Mat<T>& X, const Mat<T>& V,
 //                                       Eigen::Matrix<T, -1, 1>& r) const;
-// and is then solved by Levenberg–Marquardt on the residuals (DESIGN.md, "BVP").
+// and is then solved by Levenberg–Marquardt on the residuals (docs/math.md §3.3). It may also
+// provide `bool least_squares_applicable() const`: false says that this instance is not a sum of
+// squares after all (PerturbedLagrangian with ε < 0), and the solver uses the DEL equations.
 #pragma once
 
 #include <Eigen/Core>
 #include <concepts>
+#include <varsphere/core/jet_gradient.hpp>
 
 namespace varsphere {
 
@@ -24,16 +28,25 @@ using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
+/// The Jet type the library differentiates Lagrangians with (forward mode, kGradientChunk inputs at
+/// a time).
+using LagrangianJet = ceres::Jet<double, kGradientChunk>;
+
+/// L(t, X, V) callable with double and with LagrangianJet.
 template <class L>
-concept Lagrangian = requires(const L& l, double t, const Eigen::MatrixXd& X) {
+concept Lagrangian = requires(const L& l, double t, const Eigen::MatrixXd& X,
+                              const LagrangianJet& tj, const Mat<LagrangianJet>& Xj) {
   { l(t, X, X) } -> std::convertible_to<double>;
+  { l(tj, Xj, Xj) } -> std::convertible_to<LagrangianJet>;
 };
 
 template <class L>
 concept LeastSquaresLagrangian = Lagrangian<L> &&
-    requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::VectorXd& r) {
+    requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::VectorXd& r,
+             const LagrangianJet& tj, const Mat<LagrangianJet>& Xj, Vec<LagrangianJet>& rj) {
   { l.residual_size(X.rows(), X.cols()) } -> std::convertible_to<Eigen::Index>;
   l.residuals(t, X, X, r);
+  l.residuals(tj, Xj, Xj, rj);
 };
 
 /// A least-squares Lagrangian that also provides its residual Jacobians in closed form,
@@ -54,17 +67,17 @@ concept AnalyticLeastSquaresLagrangian = LeastSquaresLagrangian<L> &&
 ///     ½|r|² = ½|R r|² + ⟨∇Φ(X), V⟩,
 /// through the members
 ///     Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const;  // rows of R
-///     Eigen::MatrixXd split_rows(const Eigen::MatrixXd& rows) const;  // R·rows (vector or J)
+///     Eigen::MatrixXd partner_rows(const Eigen::MatrixXd& rows) const;  // R·rows (vector or J)
 ///     double split_potential(const Eigen::MatrixXd& X) const;                    // Φ
 ///     Eigen::MatrixXd split_potential_gradient(const Eigen::MatrixXd& X) const;  // ∇Φ, d×n
-/// Example: De Giorgi = flow matching in the same metric + dE/dt (MATH.md §3). The BVP solver
-/// uses it to minimize the same discrete action with a nearly zero-residual least-squares problem
-/// (solvers/split_step_cost.hpp), on which Gauss–Newton converges much faster.
+/// Example: De Giorgi = flow matching in the same metric + dE/dt (docs/math.md §3.4). The BVP
+/// solver uses it to minimize the same discrete action with a nearly zero-residual least-squares
+/// problem (solvers/split_step.hpp), on which Gauss–Newton converges much faster.
 template <class L>
 concept SplitLeastSquaresLagrangian = AnalyticLeastSquaresLagrangian<L> &&
     requires(const L& l, const Eigen::MatrixXd& X) {
   { l.split_residual_size(X.rows(), X.cols()) } -> std::convertible_to<Eigen::Index>;
-  { l.split_rows(X) } -> std::convertible_to<Eigen::MatrixXd>;
+  { l.partner_rows(X) } -> std::convertible_to<Eigen::MatrixXd>;
   { l.split_potential(X) } -> std::convertible_to<double>;
   { l.split_potential_gradient(X) } -> std::convertible_to<Eigen::MatrixXd>;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/core/configuration.hpp>
 #include <vector>
 
 namespace varsphere {

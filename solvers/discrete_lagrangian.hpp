@@ -1,4 +1,4 @@
-// Discrete Lagrangians (MATH.md §3, discrete mechanics): a step from node X_a to X_b on a grid of
+// Discrete Lagrangians (docs/math.md §3.2, discrete mechanics): a step from node X_a to X_b on a grid of
 // spacing h is evaluated at a state (t*, M, V):
 //  * midpoint rule (second order): M = the geodesic midpoint (x_a + x_b)/|x_a + x_b| token by
 //    token, V = the geodesic's velocity there, (θ/(h·c)) (x_b − x_a) with c = |x_b − x_a| and
@@ -9,26 +9,12 @@
 #pragma once
 
 #include <cmath>
-#include <string>
-#include <varsphere/core/error.hpp>
-#include <varsphere/core/jet_gradient.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/manifolds/sphere.hpp>
+#include <varsphere/solvers/discrete_rule.hpp>
 #include <vector>
 
 namespace varsphere {
-
-enum class DiscreteRule { Midpoint, LeftEndpoint };
-
-inline DiscreteRule parse_discrete_rule(const std::string& name) {
-  if (name == "midpoint") return DiscreteRule::Midpoint;
-  if (name == "left") return DiscreteRule::LeftEndpoint;
-  throw InvalidInput("unknown discrete rule '" + name + "' (midpoint, left)");
-}
-
-inline double step_time(DiscreteRule rule, double t_a, double h) {
-  return rule == DiscreteRule::Midpoint ? t_a + 0.5 * h : t_a;
-}
 
 /// The state (M, V) of a step; false if some token is (numerically) antipodal between the nodes.
 template <class T>
@@ -85,35 +71,29 @@ bool step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, double h
   return true;
 }
 
+/// The state (m, v) of one token's step and its Jacobian (2d × 2d: rows (m, v), columns (x_a, x_b)),
+/// by automatic differentiation of step_state; false at the cut locus. Compiled once.
+bool step_state_jacobian(DiscreteRule rule, const Eigen::VectorXd& xa, const Eigen::VectorXd& xb,
+                         double h, Eigen::VectorXd& m, Eigen::VectorXd& v,
+                         Eigen::MatrixXd& jacobian);
+
 /// For a Lagrangian with closed-form residual Jacobians: the step residual sqrt(h)·r(t*, M, V) and
 /// its Jacobians with respect to the step's end nodes, Ja = ∂/∂X_a and Jb = ∂/∂X_b (m × nd,
 /// ambient, column i·d + c = ∂/∂x_{i,c}). The Lagrangian's ∂r/∂M, ∂r/∂V are chained with the
-/// (2d × 2d) Jacobian of each token's (m_i, v_i) in (a_i, b_i), from Jets. False at the cut locus.
-template <class L>
+/// (2d × 2d) Jacobian of each token's (m_i, v_i) in (a_i, b_i). False at the cut locus.
+template <AnalyticLeastSquaresLagrangian L>
 bool step_residual_jacobians(const L& lagrangian, DiscreteRule rule, double t_a, double h,
                              const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
                              Eigen::VectorXd& r, Eigen::MatrixXd& Ja, Eigen::MatrixXd& Jb) {
   const Eigen::Index d = Xa.rows(), n = Xa.cols();
   Eigen::MatrixXd M(d, n), V(d, n);
   std::vector<Eigen::MatrixXd> local(n);  // rows (m_i, v_i), columns (a_i, b_i)
-  bool ok = true;
   for (Eigen::Index i = 0; i < n; ++i) {
-    Eigen::VectorXd ab(2 * d), mv;
-    ab << Xa.col(i), Xb.col(i);
-    value_and_jacobian(
-        [&](const auto& z) {
-          using J = typename std::decay_t<decltype(z)>::Scalar;
-          Mat<J> Mj, Vj;
-          ok = ok && step_state(rule, Mat<J>(z.head(d)), Mat<J>(z.tail(d)), h, Mj, Vj);
-          Vec<J> out(2 * d);
-          out << Mj.col(0), Vj.col(0);
-          return out;
-        },
-        ab, mv, local[i]);
-    M.col(i) = mv.head(d);
-    V.col(i) = mv.tail(d);
+    Eigen::VectorXd m, v;
+    if (!step_state_jacobian(rule, Xa.col(i), Xb.col(i), h, m, v, local[i])) return false;
+    M.col(i) = m;
+    V.col(i) = v;
   }
-  if (!ok) return false;
   Eigen::MatrixXd JM, JV;
   lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
   const double root_h = std::sqrt(h);

@@ -1,5 +1,13 @@
 #include <varsphere/solvers/flow_integrator.hpp>
 
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <varsphere/core/error.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/solvers/detail/odeint_eigen.hpp>
+#include <varsphere/core/configuration.hpp>
+
 namespace varsphere {
 
 FlowScheme parse_flow_scheme(const std::string& name) {
@@ -23,6 +31,201 @@ std::string to_string(FlowScheme scheme) {
       return "euler-renormalize";
   }
   return "?";
+}
+
+namespace {
+
+void normalize_in_place(Eigen::MatrixXd& X) {
+  // Column by column: a one-line `X *= diag(1/‖x_i‖)` would re-read norms of columns it is
+  // already rescaling (Eigen evaluates that expression lazily).
+  for (Eigen::Index i = 0; i < X.cols(); ++i) X.col(i) /= X.col(i).norm();
+}
+
+void require_finite_state(const Eigen::MatrixXd& X, double t) {
+  if (!X.allFinite()) {
+    throw Error("flow: the state became non-finite at t = " + std::to_string(t) +
+                " (exp(beta*score) overflowed? USA needs beta*|A| below ~700)");
+  }
+}
+
+}  // namespace
+
+FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, double t1,
+                           const FlowOptions& options) {
+  namespace odeint = boost::numeric::odeint;
+  using State = Eigen::MatrixXd;
+  validate_configuration(X0, kUnitTolerance, "flow initial configuration");
+  if (!std::isfinite(t0) || !std::isfinite(t1) || t1 < t0) {
+    throw InvalidInput("flow: need finite times with T >= t0 (got t0 = " + std::to_string(t0) +
+                       ", T = " + std::to_string(t1) + ")");
+  }
+  if (!(options.dt > 0) || !std::isfinite(options.dt)) {
+    throw InvalidInput("flow: dt must be positive and finite");
+  }
+  if (options.save_every < 1) throw InvalidInput("flow: save-every must be at least 1");
+  for (std::size_t k = 0; k < options.save_times.size(); ++k) {
+    const double ts = options.save_times[k];
+    if (!(ts >= t0 && ts <= t1) || (k > 0 && !(ts > options.save_times[k - 1]))) {
+      throw InvalidInput("flow: save times must increase and lie in [t0, T]");
+    }
+  }
+  if (options.scheme == FlowScheme::Dopri5 && !(options.rtol > 0 && options.atol > 0)) {
+    throw InvalidInput("flow: rtol and atol must be positive");
+  }
+  const bool pre = options.norm == LayerNormPlacement::Pre;
+  if (pre && options.scheme != FlowScheme::RK4 && options.scheme != FlowScheme::Dopri5) {
+    throw InvalidInput("flow: Pre-LN integrates the residual stream with rk4 or dopri5 only, not " +
+                       to_string(options.scheme));
+  }
+  if (pre && !ev.has_unprojected()) {
+    throw InvalidInput("flow: Pre-LN needs a field with an unprojected velocity");
+  }
+
+  FlowResult result;
+  // Pre-LN carries z (unnormalized); Post-LN carries X itself. Either way the field is evaluated
+  // at the normalized state: Runge–Kutta stages leave the sphere, and F(x/‖x‖) is the smooth,
+  // bounded extension whose exact flow still preserves ‖x‖ (without it, a large trial step at
+  // large β overflows exp(β·score) and the error estimate turns to NaN).
+  State on_sphere;
+  auto system = [&](const State& x, State& dxdt, double t) {
+    ++result.rhs_evaluations;
+    on_sphere = x;
+    normalize_in_place(on_sphere);
+    if (pre) {
+      ev.unprojected_velocity(t, on_sphere, dxdt);
+    } else {
+      ev.velocity(t, on_sphere, dxdt);
+    }
+    if (!dxdt.allFinite()) {
+      throw Error("flow: the vector field is not finite at t = " + std::to_string(t) +
+                  " (exp(beta*score) overflowed? USA needs beta*|A| below ~700)");
+    }
+  };
+  // Post-LN steps end normalized, so their state is the configuration as it is (frame 0 is X0
+  // to the last bit); Pre-LN streams and dopri5 interpolants are normalized for output.
+  auto tokens_of = [&](const State& x, bool on_sphere_already) {
+    State X = x;
+    if (!on_sphere_already) normalize_in_place(X);
+    return X;
+  };
+  // A frame is due at every save point; it is stored when recording (or forced: t0, t1) and
+  // always shown to the observer.
+  auto save = [&](double t, const State& x, bool force, bool on_sphere_already) {
+    if (!options.record && !force && !options.observer) return;
+    const State X = tokens_of(x, on_sphere_already);
+    if (options.record || force) result.trajectory.push_back(t, X);
+    if (options.observer) options.observer(t, X);
+  };
+  auto end_step = [&](State& x, double t) {
+    ++result.steps;
+    require_finite_state(x, t);
+    if (!pre) normalize_in_place(x);
+    if (options.on_step) options.on_step(t);
+    if (result.steps > options.max_steps) {
+      throw Error("flow: more than " + std::to_string(options.max_steps) + " steps");
+    }
+  };
+
+  State x = X0;
+  save(t0, x, true, true);
+  const double span = t1 - t0;
+  try {
+    if (options.scheme == FlowScheme::Dopri5) {
+      using Stepper =
+          odeint::runge_kutta_dopri5<State, double, State, double, odeint::vector_space_algebra>;
+      auto dense = odeint::make_dense_output(options.atol, options.rtol, Stepper());
+      const double save_dt = options.save_every * options.dt;
+      const auto& given = options.save_times;
+      // Index 0 is t0 (saved already); given times equal to t0 or t1 are covered by those saves.
+      std::size_t next_save = given.empty() ? 1 : 0;
+      while (!given.empty() && next_save < given.size() && given[next_save] <= t0) ++next_save;
+      auto save_time = [&](std::size_t k) {
+        if (given.empty()) return t0 + static_cast<double>(k) * save_dt;
+        return k < given.size() ? given[k] : std::numeric_limits<double>::infinity();
+      };
+      if (span > 0) {
+        dense.initialize(x, t0, std::min(options.dt, span));
+        State interpolated;
+        while (true) {
+          const auto [ta, tb] = dense.do_step(system);
+          (void)ta;
+          while (save_time(next_save) <= tb && save_time(next_save) < t1) {
+            interpolated = x;
+            dense.calc_state(save_time(next_save), interpolated);
+            save(save_time(next_save), interpolated, false, false);
+            ++next_save;
+          }
+          if (tb >= t1) {
+            dense.calc_state(t1, x);
+            end_step(x, t1);
+            break;
+          }
+          x = dense.current_state();
+          end_step(x, tb);
+          // Restart from the state projected back onto the manifold (costs one evaluation).
+          dense.initialize(x, tb, dense.current_time_step());
+        }
+      }
+    } else if (span > 0) {
+      const auto steps = static_cast<std::size_t>(std::ceil(span / options.dt - 1e-9));
+      const double h = span / static_cast<double>(steps);
+      // Step indices at which a frame is due.
+      std::vector<bool> due(steps + 1, false);
+      if (options.save_times.empty()) {
+        for (std::size_t k = options.save_every; k < steps; k += options.save_every) due[k] = true;
+      } else {
+        for (double ts : options.save_times) {
+          const double index = (ts - t0) / h;
+          const double nearest = std::round(index);
+          if (std::abs(index - nearest) > 1e-9) {
+            throw InvalidInput("flow: save time " + std::to_string(ts) +
+                               " is not a step time of the fixed-step scheme (step " +
+                               std::to_string(h) + "); use dopri5 for arbitrary times");
+          }
+          const auto k = static_cast<std::size_t>(nearest);
+          if (k > 0 && k < steps) due[k] = true;
+        }
+      }
+      odeint::runge_kutta4<State, double, State, double, odeint::vector_space_algebra> rk4;
+      State d;
+      for (std::size_t k = 1; k <= steps; ++k) {
+        const double t = t0 + static_cast<double>(k - 1) * h;
+        switch (options.scheme) {
+          case FlowScheme::RK4:
+            rk4.do_step(system, x, t, h);
+            break;
+          case FlowScheme::GeodesicEuler:
+            system(x, d, t);
+            x = product::exp(x, h * d);
+            break;
+          case FlowScheme::EulerRenormalize:
+            ++result.rhs_evaluations;
+            ev.unprojected_velocity(t, x, d);
+            x += h * d;
+            break;
+          case FlowScheme::Dopri5:
+            break;
+        }
+        const double t_next = k == steps ? t1 : t0 + static_cast<double>(k) * h;
+        end_step(x, t_next);
+        if (due[k]) save(t_next, x, false, !pre);
+      }
+    }
+  } catch (const std::overflow_error& e) {  // odeint's step-size control gave up
+    throw Error(std::string("flow: the adaptive step size collapsed: ") + e.what());
+  }
+  if (span > 0) save(t1, x, true, !pre);
+  result.final_state = tokens_of(x, !pre);
+  return result;
+}
+
+FlowOptions grid_flow_options(double T, int K, double rtol, double atol) {
+  FlowOptions o;
+  o.scheme = FlowScheme::Dopri5;
+  o.rtol = rtol;
+  o.atol = atol;
+  o.dt = T / K;
+  return o;
 }
 
 }  // namespace varsphere

@@ -36,7 +36,7 @@ bool split_step_defect(const L& lagrangian, DiscreteRule rule, double t_a, doubl
                        const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb, double& defect) {
   Eigen::VectorXd r;
   if (!step_residuals(lagrangian, rule, t_a, h, Xa, Xb, r)) return false;
-  defect = detail::split_defect(lagrangian, r, lagrangian.split_rows(r), Xa, Xb);
+  defect = detail::split_defect(lagrangian, r, lagrangian.partner_rows(r), Xa, Xb);
   return true;
 }
 
@@ -56,7 +56,7 @@ bool split_step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, do
   } else if (!step_residual_jacobians(lagrangian, rule, t_a, h, Xa, Xb, r, full_a, full_b)) {
     return false;
   }
-  const Eigen::VectorXd partner = lagrangian.split_rows(r);
+  const Eigen::VectorXd partner = lagrangian.partner_rows(r);
   const double shifted = detail::split_defect(lagrangian, r, partner, Xa, Xb) + offset;
   if (!(shifted > 0) || !std::isfinite(shifted)) return false;
   const Eigen::Index m = partner.size();
@@ -68,7 +68,7 @@ bool split_step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, do
   for (int side = 0; side < 2; ++side) {
     const Eigen::MatrixXd& full = side == 0 ? full_a : full_b;
     Eigen::MatrixXd& out = *(side == 0 ? Ja : Jb);
-    const Eigen::MatrixXd reduced = lagrangian.split_rows(full);
+    const Eigen::MatrixXd reduced = lagrangian.partner_rows(full);
     const Eigen::MatrixXd grad_potential = lagrangian.split_potential_gradient(side == 0 ? Xa : Xb);
     Eigen::VectorXd grad_defect = full.transpose() * r - reduced.transpose() * partner;
     const Eigen::Map<const Eigen::VectorXd> flat(grad_potential.data(), grad_potential.size());

@@ -3,7 +3,7 @@
 // interpolation in between (fourth order, C¹). The weights do not depend on the tokens, so the
 // token flow is an ordinary time-dependent multi-head attention field and every scheme of
 // `integrate` (rk4, dopri5, …) applies:
-//     AttentionField field(d, path.schedule(), {AttentionWeights::Softmax, 1.0, sign});
+//     AttentionField field(d, path.schedule(), {AttentionNormalization::Softmax, 1.0, sign});
 // (heads A_h = D_h(t), V_h = D_h(t)/H: the velocity of functionals/multihead_energy.hpp).
 #pragma once
 

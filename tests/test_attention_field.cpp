@@ -57,7 +57,7 @@ TEST_CASE("fast double path equals the generic template for every kind of head")
       {"three heads", {{I, I}, {rng.normal_matrix(d, d), I}, {random_symmetric(rng, d, 2.0), -I}}},
   };
   for (const auto& s : setups) {
-    for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
       for (double beta : {0.0, 1.0, 9.0}) {
         for (double sign : {1.0, -1.0}) {
           CAPTURE(s.name);
@@ -84,9 +84,9 @@ TEST_CASE("time-dependent heads are evaluated at the requested time") {
     return std::vector<AttentionHead>{
         {std::cos(t) * A0 + std::sin(t) * A1, (1 + t) * MatrixXd::Identity(d, d)}};
   };
-  const AttentionField moving(d, schedule, {AttentionWeights::Softmax, 2.0, 1.0});
+  const AttentionField moving(d, schedule, {AttentionNormalization::Softmax, 2.0, 1.0});
   for (double t : {0.0, 0.7, 2.0}) {
-    const AttentionField frozen(d, schedule(t), {AttentionWeights::Softmax, 2.0, 1.0});
+    const AttentionField frozen(d, schedule(t), {AttentionNormalization::Softmax, 2.0, 1.0});
     CHECK((fast_velocity(moving, t, X) - fast_velocity(frozen, 0.0, X)).norm() <= 1e-15);
     CHECK((generic_velocity(moving, t, X) - fast_velocity(frozen, 0.0, X)).norm() <= 1e-13);
   }
@@ -101,7 +101,7 @@ TEST_CASE("Jet derivatives of the field equal central differences of the double 
   Rng rng(53);
   const int d = 3, n = 2;  // 6 inputs ≤ the Jet size
   const MatrixXd X = product::random_point(rng, d, n);
-  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+  for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     const AttentionField f(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
                            {weights, 1.5, 1.0});
     auto F = [&](const auto& p) {
@@ -127,7 +127,7 @@ TEST_CASE("the closed-form velocity Jacobian equals the Jet derivative") {
       {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
       {{I, I}, {random_symmetric(rng, d, 1.0), rng.normal_matrix(d, d)}}};
   for (const auto& heads : setups) {
-    for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
       for (double sign : {1.0, -1.0}) {
         const AttentionField f(d, heads, {weights, 1.3, sign});
         MatrixXd F;
@@ -158,19 +158,19 @@ TEST_CASE("beta = 100 is stable and the antipodal pair is stationary for every b
   MatrixXd pair(d, 2);
   pair << x, -x;
   for (double beta : {0.0, 1.0, 10.0, 100.0}) {
-    for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
       CAPTURE(beta);
       const AttentionField f = AttentionField::identity(d, {weights, beta, 1.0});
       const MatrixXd v = fast_velocity(f, 0.0, pair);
-      // The drive is a multiple of x for each token; its tangent part is rounding only.
+      // The unprojected velocity is a multiple of x for each token; its tangent part is rounding only.
       AttentionWorkspace ws;
       MatrixXd D(d, 2);
-      f.drive(0.0, pair, D, ws);
+      f.unprojected_velocity(0.0, pair, D, ws);
       CHECK(v.cwiseAbs().maxCoeff() <= 4e-16 * D.cwiseAbs().maxCoeff());
     }
   }
   const MatrixXd X = product::random_point(rng, d, 50);
-  const AttentionField hot = AttentionField::identity(d, {AttentionWeights::Softmax, 100.0, 1.0});
+  const AttentionField hot = AttentionField::identity(d, {AttentionNormalization::Softmax, 100.0, 1.0});
   const MatrixXd v = fast_velocity(hot, 0.0, X);
   CHECK(v.allFinite());
   CHECK((v - generic_velocity(hot, 0.0, X)).norm() <= 1e-13);
@@ -188,7 +188,7 @@ TEST_CASE(
     theta(i) = 2 * M_PI * rng.uniform();
     X.col(i) << std::cos(theta(i)), std::sin(theta(i));
   }
-  const AttentionField f = AttentionField::identity(2, {AttentionWeights::Unnormalized, beta, 1.0});
+  const AttentionField f = AttentionField::identity(2, {AttentionNormalization::Unnormalized, beta, 1.0});
   const MatrixXd v = fast_velocity(f, 0.0, X);
   for (int i = 0; i < n; ++i) {
     double rate = 0;
@@ -209,9 +209,9 @@ TEST_CASE(
     // Symmetric A and V = A keep the structure (MATH.md §2).
     const MatrixXd A = random_symmetric(rng, d, 0.8);
     const MatrixXd grad = attention_energy_riemannian_gradient(X, A, beta);
-    const AttentionField usa(d, {{A, A}}, {AttentionWeights::Unnormalized, beta, 1.0});
+    const AttentionField usa(d, {{A, A}}, {AttentionNormalization::Unnormalized, beta, 1.0});
     CHECK((fast_velocity(usa, 0, X) - n * grad).norm() <= 1e-13 * grad.norm() * n);
-    const AttentionField sa(d, {{A, A}}, {AttentionWeights::Softmax, beta, 1.0});
+    const AttentionField sa(d, {{A, A}}, {AttentionNormalization::Softmax, beta, 1.0});
     const Eigen::VectorXd Z = partition_functions(X, A, beta);
     MatrixXd metric_grad = grad;  // g-gradient: (n²/Z_i) times the product-metric gradient
     for (int i = 0; i < n; ++i) metric_grad.col(i) *= n * n / Z(i);
@@ -243,9 +243,9 @@ TEST_CASE("invalid construction is rejected with a typed error") {
                   InvalidInput);
   CHECK_THROWS_AS(AttentionField(3, std::vector<AttentionHead>{}), InvalidInput);
   CHECK_THROWS_AS(AttentionField(3, {{MatrixXd::Identity(2, 2), I3}}), InvalidInput);
-  CHECK_THROWS_AS(AttentionField(3, {{I3, I3}}, {AttentionWeights::Softmax, -1.0, 1.0}),
+  CHECK_THROWS_AS(AttentionField(3, {{I3, I3}}, {AttentionNormalization::Softmax, -1.0, 1.0}),
                   InvalidInput);
-  CHECK_THROWS_AS(AttentionField(3, {{I3, I3}}, {AttentionWeights::Softmax, 1.0, 0.5}),
+  CHECK_THROWS_AS(AttentionField(3, {{I3, I3}}, {AttentionNormalization::Softmax, 1.0, 0.5}),
                   InvalidInput);
   MatrixXd nan = I3;
   nan(0, 0) = std::nan("");

@@ -23,6 +23,10 @@
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
 #include <varsphere/solvers/split_step.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/solvers/discrete_action.hpp>
 
 #include "support/reference_case.hpp"
 
@@ -77,7 +81,7 @@ TEST_CASE("midpoint rule converges at order 2, the left-endpoint rule at order 1
   const int d = 3, n = 3;
   const MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field(d, {{rng.normal_matrix(d, d), MatrixXd::Identity(d, d)}},
-                             {AttentionWeights::Softmax, 1.0, 1.0});
+                             {AttentionNormalization::Softmax, 1.0, 1.0});
   const double T = 1.5;
   const FlowMatchingLagrangian fm{field};
   const Trajectory exact = accurate_flow(field, X0, T, 256);
@@ -112,7 +116,7 @@ TEST_CASE(
   const int d = 3, n = 6;
   const double T = 2.0, beta = 1.0;
   const MatrixXd X0 = product::random_point(rng, d, n), I = MatrixXd::Identity(d, d);
-  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+  for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     CAPTURE(int(weights));
     const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
     const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(weights, beta, d);
@@ -144,8 +148,8 @@ TEST_CASE("Newton on the DEL equations certifies a least-squares solution to rou
   const int d = 3, n = 4;
   const MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field =
-      AttentionField::identity(d, {AttentionWeights::Unnormalized, 1.0, 1.0});
-  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Unnormalized, 1.0, d);
+      AttentionField::identity(d, {AttentionNormalization::Unnormalized, 1.0, 1.0});
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionNormalization::Unnormalized, 1.0, d);
   const Trajectory flow = accurate_flow(field, X0, 1.5, 16);
   const BvpResult ls = solve_bvp(L, X0, flow.frames.back(), 1.5, 16);
   BvpOptions newton;
@@ -201,10 +205,10 @@ TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both 
   const MatrixXd X = product::random_point(rng, d, n);
   const MatrixXd V = product::random_tangent(rng, X);
   const AttentionField general(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
-                               {AttentionWeights::Softmax, 1.2, 1.0});
+                               {AttentionNormalization::Softmax, 1.2, 1.0});
   CHECK(residual_jacobian_error(KineticLagrangian{}, X, V) <= 1e-14);
   CHECK(residual_jacobian_error(FlowMatchingLagrangian{general}, X, V) <= 1e-12);
-  for (auto w : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+  for (auto w : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(w, 1.7, d);
     CHECK(residual_jacobian_error(dg, X, V) <= 1e-12);
     CHECK(residual_jacobian_error(FlowMatchingLagrangian{dg.field(), dg.metric()}, X, V) <= 1e-12);
@@ -212,7 +216,7 @@ TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both 
   // The DEL residual from closed-form Jacobians equals the one from Jets (the wrapper hides the
   // closed forms, so it is differentiated automatically as a general Lagrangian).
   {
-    const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.1, d);
+    const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.1, d);
     Trajectory path;
     const MatrixXd Y = product::random_point(rng, d, n);
     for (int k = 0; k <= 6; ++k) path.push_back(k / 6.0, product::geodesic(X, Y, k / 6.0));
@@ -222,7 +226,7 @@ TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both 
     CHECK(analytic.scale == doctest::Approx(jets.scale).epsilon(1e-10));
   }
   // The solver gives the same path with either Jacobian.
-  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, d);
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.0, d);
   const Trajectory flow = accurate_flow(L.field(), X, 1.0, 12);
   BvpOptions tight;
   tight.del_tolerance = 1e-11;
@@ -239,7 +243,7 @@ TEST_CASE("null-Lagrangian split: same action up to a constant, exact gradient, 
   Rng rng(44);
   const int d = 4, n = 5;
   const double h = 0.1, t_a = 0.3;
-  for (auto w : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+  for (auto w : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(w, 1.3, d);
     const MatrixXd Xa = product::random_point(rng, d, n);
     const MatrixXd Xb = product::exp(Xa, 0.3 * product::random_tangent(rng, Xa));
@@ -291,7 +295,7 @@ TEST_CASE("null-Lagrangian split: same action up to a constant, exact gradient, 
   Rng rng2(17);
   const int dd = 3, nn = 6, K = 48;
   const double T = 1.5;
-  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 1.0, dd);
+  const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.0, dd);
   const MatrixXd X0 = product::random_point(rng2, dd, nn);
   const Trajectory flow = accurate_flow(L.field(), X0, T, K);
   BvpOptions split;
@@ -302,8 +306,11 @@ TEST_CASE("null-Lagrangian split: same action up to a constant, exact gradient, 
   const BvpResult b = solve_bvp(L, X0, flow.frames.back(), T, K, plain);
   REQUIRE(a.converged);
   REQUIRE(b.converged);
-  CHECK(a.method == "least-squares (null-Lagrangian split)");
-  CHECK(b.method == "least-squares");
+  CHECK(method_label(a) == "least-squares (null-Lagrangian split)");
+  CHECK(a.method == BvpMethod::LeastSquares);
+  CHECK(a.null_lagrangian_split);
+  CHECK(method_label(b) == "least-squares");
+  CHECK(!b.null_lagrangian_split);
   CHECK(compare_paths(a.path, b.path).sup_distance <= 1e-9);
   CHECK(a.action == doctest::Approx(b.action).epsilon(1e-12));
   MESSAGE("iterations with the split " << a.iterations << ", without " << b.iterations);
@@ -316,7 +323,7 @@ TEST_CASE("flow matching recovers the flow for random non-symmetric A and V") {
   const double T = 1.5;
   const MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
-                             {AttentionWeights::Softmax, 1.0, 1.0});
+                             {AttentionNormalization::Softmax, 1.0, 1.0});
   const FlowMatchingLagrangian L{field};
   std::vector<double> sup;
   for (int K : {16, 32}) {
@@ -334,7 +341,7 @@ TEST_CASE("De Giorgi and flow matching in the same metric differ by a null Lagra
   const int d = 3, n = 4;
   const double beta = 1.5, T = 1.0;
   const MatrixXd X0 = product::random_point(rng, d, n), I = MatrixXd::Identity(d, d);
-  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, beta, d);
+  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, beta, d);
   const FlowMatchingLagrangian fm{dg.field(), dg.metric()};
   // 1. Same optimal path: both O(h²)-close to the flow, so close to each other.
   const Trajectory flow = accurate_flow(dg.field(), X0, T, 32);
@@ -358,11 +365,11 @@ TEST_CASE("checkEL along an accurate flow: ~0 for its Lagrangians, not for the k
   Rng rng(86);
   const int d = 3, n = 5;
   const MatrixXd X0 = product::random_point(rng, d, n);
-  const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, 2.0, 1.0});
+  const AttentionField field = AttentionField::identity(d, {AttentionNormalization::Softmax, 2.0, 1.0});
   const Trajectory flow = accurate_flow(field, X0, 2.0, 200);
   const double fm = check_el(FlowMatchingLagrangian{field}, flow).max_residual;
   const double dg =
-      check_el(DeGiorgiLagrangian::identity(AttentionWeights::Softmax, 2.0, d), flow).max_residual;
+      check_el(DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 2.0, d), flow).max_residual;
   const double kin = check_el(KineticLagrangian{}, flow).max_residual;
   MESSAGE("checkEL: flow matching " << fm << ", De Giorgi " << dg << ", kinetic " << kin);
   CHECK(fm <= 1e-6);
@@ -398,7 +405,7 @@ TEST_CASE("shooting and the Ceres DEL solver agree on a mechanical problem with 
   const MechanicalLagrangian L{U};
   const BvpResult coarse = solve_bvp(L, X0, X1, T, 100);
   const BvpResult fine = solve_bvp(L, X0, X1, T, 200);
-  CHECK(coarse.method == "del-equations");
+  CHECK(coarse.method == BvpMethod::DelEquations);
   CHECK(coarse.converged);
   CHECK(fine.converged);
   double worst = 0;
@@ -414,7 +421,7 @@ TEST_CASE("perturbed Lagrangian L + eps M: the optimal path moves by O(eps), wit
   Rng rng(88);
   const MatrixXd X0 = product::random_point(rng, 3, 3);
   const double T = 1.0;
-  const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 1.0, 1.0});
+  const AttentionField field = AttentionField::identity(3, {AttentionNormalization::Softmax, 1.0, 1.0});
   const MatrixXd X1 = accurate_flow(field, X0, T, 16).frames.back();
   auto make = [&](double eps) {
     return PerturbedLagrangian{FlowMatchingLagrangian{field}, KineticLagrangian{}, eps};
@@ -444,7 +451,7 @@ TEST_CASE("failures are reported: antipodal endpoints, non-convergence, bad size
   } catch (const CutLocusError& e) {
     CHECK(std::string(e.what()).find("antipodal") != std::string::npos);
   }
-  const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 4.0, 1.0});
+  const AttentionField field = AttentionField::identity(3, {AttentionNormalization::Softmax, 4.0, 1.0});
   BvpOptions few;
   few.max_iterations = 1;
   const BvpResult r =
@@ -453,6 +460,6 @@ TEST_CASE("failures are reported: antipodal endpoints, non-convergence, bad size
   CHECK(r.status.find("not converged") != std::string::npos);
   CHECK_THROWS_AS(solve_bvp(KineticLagrangian{}, X0, X0, 0.0, 8), InvalidInput);
   CHECK_THROWS_AS(solve_bvp(KineticLagrangian{}, X0, X0, 1.0, 0), InvalidInput);
-  CHECK_THROWS_AS(DeGiorgiLagrangian(AttentionWeights::Softmax, 1.0, rng.normal_matrix(3, 3)),
+  CHECK_THROWS_AS(DeGiorgiLagrangian(AttentionNormalization::Softmax, 1.0, rng.normal_matrix(3, 3)),
                   InvalidInput);
 }

@@ -9,6 +9,7 @@
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/encoder_weights.hpp>
 #include <varsphere/solvers/continuum_splitting.hpp>
+#include <varsphere/core/error.hpp>
 
 #include "support/reference_case.hpp"
 

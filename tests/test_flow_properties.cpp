@@ -9,6 +9,7 @@
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 using namespace varsphere;
 using Eigen::MatrixXd;
@@ -34,7 +35,7 @@ TEST_CASE("equiangular starts follow the scalar rho-ODE (Post-LN and Pre-LN, SA 
   const int d = 5, n = 4;
   const double rho0 = 0.2, T = 3.0, save = 0.5;
   for (bool pre : {false, true}) {
-    for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+    for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
       for (double beta : {0.0, 1.0, 4.0}) {
         CAPTURE(pre);
         CAPTURE(int(weights));
@@ -62,7 +63,7 @@ TEST_CASE("energy rises along SA and USA flows and dE/dt equals the dissipation"
   const int d = 3, n = 20;
   const MatrixXd X0 = product::random_point(rng, d, n);
   const MatrixXd I = MatrixXd::Identity(d, d);
-  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+  for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     const double beta = 2.0;
     CAPTURE(int(weights));
     const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
@@ -74,7 +75,7 @@ TEST_CASE("energy rises along SA and USA flows and dE/dt equals the dissipation"
     for (const auto& X : flow.trajectory.frames) {
       MatrixXd V;
       field(0.0, X, V);
-      rate.push_back(weights == AttentionWeights::Softmax ? sa_dissipation(X, V, I, beta)
+      rate.push_back(weights == AttentionNormalization::Softmax ? sa_dissipation(X, V, I, beta)
                                                           : usa_dissipation(V));
       const double E = attention_energy(X, I, beta);
       CHECK(E >= previous - 1e-14);
@@ -96,7 +97,7 @@ TEST_CASE("convergence orders: rk4 is 4th order, Euler schemes 1st order") {
   const MatrixXd X0 = product::random_point(rng, d, n);
   const MatrixXd A = rng.normal_matrix(d, d) * 0.5;  // a general smooth field
   const AttentionField field(d, {{A, MatrixXd::Identity(d, d)}},
-                             {AttentionWeights::Softmax, 1.5, 1.0});
+                             {AttentionNormalization::Softmax, 1.5, 1.0});
   const double T = 2.0;
   const MatrixXd reference = integrate(field, X0, 0.0, T, accurate(T)).final_state;
   auto slope = [&](FlowScheme scheme, double dt0) {
@@ -123,7 +124,7 @@ TEST_CASE("convergence orders: rk4 is 4th order, Euler schemes 1st order") {
 TEST_CASE("save grid, step counts and staying on the sphere") {
   Rng rng(63);
   const MatrixXd X0 = product::random_point(rng, 4, 6);
-  const AttentionField field = AttentionField::identity(4, {AttentionWeights::Softmax, 3.0, 1.0});
+  const AttentionField field = AttentionField::identity(4, {AttentionNormalization::Softmax, 3.0, 1.0});
   FlowOptions o;
   o.dt = 0.03;  // 1.0 / 0.03 is not an integer: 34 even steps of 1/34
   o.save_every = 10;
@@ -174,7 +175,7 @@ TEST_CASE("bad parameters and overflow are reported, not integrated") {
   CHECK_THROWS_AS(integrate(field, X0, 0.0, 1.0, o), InvalidInput);
   // USA at β = 800: exp(β⟨x_i, x_j⟩) overflows double; the run stops with a clear error.
   const AttentionField hot =
-      AttentionField::identity(3, {AttentionWeights::Unnormalized, 800.0, 1.0});
+      AttentionField::identity(3, {AttentionNormalization::Unnormalized, 800.0, 1.0});
   CHECK_THROWS_AS(integrate(hot, X0, 0.0, 1.0, FlowOptions{}), Error);
 }
 

@@ -29,7 +29,7 @@ FlowOptions replay_options(double dt) {
 
 TEST_CASE("rotf SA n=64 d=3 beta=1: replay, ODE solution and energy") {
   const Eigen::MatrixXd X0 = read_points_case("rotf_sa_d3_n64_b1_dt0p1.x0.mat");
-  const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 1.0});
+  const AttentionField field = AttentionField::identity(3, {AttentionNormalization::Softmax, 1.0});
 
   const FlowResult replay = integrate(field, X0, 0.0, 15.0, replay_options(0.1));
   CHECK(replay.steps == 150);
@@ -65,7 +65,7 @@ TEST_CASE("rotf SA n=64 d=3 beta=1: replay, ODE solution and energy") {
 
 TEST_CASE("dotm SA on the circle n=5 beta=4: replay and metastable merge times") {
   const Eigen::MatrixXd X0 = read_points_case("dotm_kinetic_sa_d2_n5_b4_dt0p1.x0.mat");
-  const AttentionField field = AttentionField::identity(2, {AttentionWeights::Softmax, 4.0});
+  const AttentionField field = AttentionField::identity(2, {AttentionNormalization::Softmax, 4.0});
 
   const FlowResult replay = integrate(field, X0, 0.0, 400.0, replay_options(0.1));
   CHECK(replay.steps == 4000);

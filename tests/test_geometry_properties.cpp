@@ -6,6 +6,8 @@
 #include <numbers>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/scalar.hpp>
+#include <varsphere/core/random.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "support/geometries.hpp"
 #include "support/jet_check.hpp"

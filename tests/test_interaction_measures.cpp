@@ -10,6 +10,9 @@
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/mirror_descent.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 using namespace varsphere;
 using Eigen::MatrixXd;

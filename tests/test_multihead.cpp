@@ -62,7 +62,7 @@ TEST_CASE("multi-head energy: gradients against differences, velocity = the atte
   CHECK(remainder == doctest::Approx(with_step.second_order).epsilon(1e-3));
   // The velocity is the multi-head SA field with A_h = D_h, V_h = D_h/H.
   MatrixXd F(d, n);
-  AttentionField(d, multihead_attention_heads(D), {AttentionWeights::Softmax, 1.0, -1.0})(0.0, X,
+  AttentionField(d, multihead_attention_heads(D), {AttentionNormalization::Softmax, 1.0, -1.0})(0.0, X,
                                                                                           F);
   CHECK((F - ev.velocity).cwiseAbs().maxCoeff() <= 1e-13);
 }
@@ -173,7 +173,7 @@ TEST_CASE("deterministic weights: WeightPath + the flow integrators, ledger of s
   std::vector<MatrixXd> start;
   for (int h = 0; h < H; ++h) start.push_back(WeightProcess::oscillating_target(3, h, H, 0.0));
   const WeightPath path(WeightProcess::oscillating(H), start, 0.0, 1.0, 1e-3);
-  const AttentionField field(3, path.schedule(), {AttentionWeights::Softmax, 1.0, -1.0});
+  const AttentionField field(3, path.schedule(), {AttentionNormalization::Softmax, 1.0, -1.0});
   const MatrixXd X0 = product::random_point(rng, 3, 8);
   MatrixXd F(3, 8);
   field(0.4, X0, F);

@@ -9,6 +9,8 @@
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/interaction_energy.hpp>
 #include <varsphere/solvers/stationary.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 using namespace varsphere;
 using Eigen::MatrixXd;

@@ -7,6 +7,8 @@
 #include <varsphere/functionals/kinetic_lagrangian.hpp>
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 
@@ -18,14 +20,14 @@ std::vector<Row> checkel_flow(const Settings& s) {
   const int d = 3, n = 5, frames = s.quick ? 200 : 400;
   const double beta = 2.0;
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
-  const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, beta, 1.0});
+  const AttentionField field = AttentionField::identity(d, {AttentionNormalization::Softmax, beta, 1.0});
   const Trajectory flow = flow_on_grid(field, X0, 2.0, frames, 1e-13, 1e-14);
   std::vector<Row> rows;
   rows.push_back(within(id, paper, "checkEL flow matching along the SA flow (beta = 2)", 0,
                         check_el(FlowMatchingLagrangian{field}, flow).max_residual, 1e-6));
   rows.push_back(within(
       id, paper, "checkEL De Giorgi along the SA flow", 0,
-      check_el(DeGiorgiLagrangian::identity(AttentionWeights::Softmax, beta, d), flow).max_residual,
+      check_el(DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, beta, d), flow).max_residual,
       1e-6));
   rows.push_back(at_least(id, paper, "checkEL kinetic along the SA flow", 1e-2,
                           check_el(KineticLagrangian{}, flow).max_residual));

@@ -6,6 +6,8 @@
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 
@@ -17,8 +19,8 @@ std::vector<Row> clustering_d3(const Settings& s) {
   const std::vector<double> betas =
       s.quick ? std::vector<double>{0.5, 1, 2} : std::vector<double>{0.25, 0.5, 1, 2, 4};
   std::vector<Row> rows;
-  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
-    const std::string model = weights == AttentionWeights::Softmax ? "SA" : "USA";
+  for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
+    const std::string model = weights == AttentionNormalization::Softmax ? "SA" : "USA";
     for (double beta : betas) {
       const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
       // Metastable multi-cluster states last for times growing like e^{cβ} (GLPR): the horizon

@@ -237,7 +237,7 @@ std::vector<Row> ln_sphere(const Settings&) {
   const Eigen::MatrixXd u0 = project_layer_norm(grid, rng.normal_matrix(n, width), s1, s2);
   const Eigen::MatrixXd Z0 = unit_tokens(u0, s1, s2);
   const AttentionField sa =
-      AttentionField::identity(width, {AttentionWeights::Softmax, beta_eff, 1.0});
+      AttentionField::identity(width, {AttentionNormalization::Softmax, beta_eff, 1.0});
   {
     FlowOptions o;
     o.scheme = FlowScheme::EulerRenormalize;

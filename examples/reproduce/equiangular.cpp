@@ -2,6 +2,7 @@
 // product follows the scalar ρ-ODE, for SA and USA; the particle flow and the ODE agree to 1e-10.
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 
 #include "reproduction.hpp"
 
@@ -12,7 +13,7 @@ std::vector<Row> equiangular(const Settings& s) {
   const int d = 8, n = 6;
   const double rho0 = 0.1, T = s.quick ? 4.0 : 10.0;
   std::vector<Row> rows;
-  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
+  for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     double spread = 0, error = 0;
     for (double beta : {0.0, 1.0, 4.0}) {
       const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
@@ -32,7 +33,7 @@ std::vector<Row> equiangular(const Settings& s) {
         error = std::max(error, std::abs(G(0, 1) - rho[k]));
       }
     }
-    const std::string model = weights == AttentionWeights::Softmax ? "SA" : "USA";
+    const std::string model = weights == AttentionNormalization::Softmax ? "SA" : "USA";
     rows.push_back(within(id, paper,
                           model + " (n = 6, beta = 0, 1, 4): spread of <x_i, x_j>, i != j", 0,
                           spread, 1e-12));

@@ -8,6 +8,7 @@
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/interaction_energy.hpp>
 #include <varsphere/solvers/stationary.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 

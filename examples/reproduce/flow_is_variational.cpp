@@ -10,6 +10,8 @@
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 
@@ -41,11 +43,11 @@ Sweep sweep(const L& lagrangian, const AttentionField& field, const Eigen::Matri
   return out;
 }
 
-std::vector<Row> de_giorgi(const std::string& id, AttentionWeights weights, const Settings& s) {
+std::vector<Row> de_giorgi(const std::string& id, AttentionNormalization weights, const Settings& s) {
   const std::string paper = "Gracyk/GLPR";
   const int d = 3, n = 6;
   const double T = 2.0, beta = 1.0;
-  Rng rng(weights == AttentionWeights::Softmax ? 83 : 84);
+  Rng rng(weights == AttentionNormalization::Softmax ? 83 : 84);
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
   const DeGiorgiLagrangian L = DeGiorgiLagrangian::identity(weights, beta, d);
@@ -71,11 +73,11 @@ std::vector<Row> de_giorgi(const std::string& id, AttentionWeights weights, cons
 }  // namespace
 
 std::vector<Row> flow_is_variational_usa(const Settings& s) {
-  return de_giorgi("flow-is-variational-usa", AttentionWeights::Unnormalized, s);
+  return de_giorgi("flow-is-variational-usa", AttentionNormalization::Unnormalized, s);
 }
 
 std::vector<Row> flow_is_variational_sa(const Settings& s) {
-  return de_giorgi("flow-is-variational-sa", AttentionWeights::Softmax, s);
+  return de_giorgi("flow-is-variational-sa", AttentionNormalization::Softmax, s);
 }
 
 std::vector<Row> flow_matching_general(const Settings& s) {
@@ -85,7 +87,7 @@ std::vector<Row> flow_matching_general(const Settings& s) {
   const double T = 1.5;
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
-                             {AttentionWeights::Softmax, 1.0, 1.0});
+                             {AttentionNormalization::Softmax, 1.0, 1.0});
   const Sweep w = sweep(FlowMatchingLagrangian{field}, field, X0, T, s.quick ? 32 : 128, 1.0);
   std::vector<Row> rows;
   rows.push_back(within(id, paper, "BVP solves converged (of " + std::to_string(w.Ks.size()) + ")",

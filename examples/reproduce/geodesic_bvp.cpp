@@ -8,6 +8,8 @@
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 
@@ -38,7 +40,7 @@ std::vector<Row> geodesic_bvp(const Settings& s) {
   const int d = 3, n = 3, finest = s.quick ? 64 : 256;
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
   const AttentionField field(d, {{rng.normal_matrix(d, d), Eigen::MatrixXd::Identity(d, d)}},
-                             {AttentionWeights::Softmax, 1.0, 1.0});
+                             {AttentionNormalization::Softmax, 1.0, 1.0});
   const double T = 1.5;
   const FlowMatchingLagrangian fm{field};
   const Trajectory exact = flow_on_grid(field, X0, T, finest, 1e-13, 1e-14);

@@ -9,6 +9,8 @@
 #include <varsphere/solvers/continuation.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 
@@ -20,7 +22,7 @@ std::vector<Row> inexact_epsilon(const Settings& s) {
   const Eigen::MatrixXd X0 = product::random_point(rng, 3, 3);
   const double T = 1.0;
   const int K = s.quick ? 16 : 32;
-  const AttentionField field = AttentionField::identity(3, {AttentionWeights::Softmax, 1.0, 1.0});
+  const AttentionField field = AttentionField::identity(3, {AttentionNormalization::Softmax, 1.0, 1.0});
   const Eigen::MatrixXd X1 = flow_on_grid(field, X0, T, K).frames.back();
   auto make = [&](double eps) {
     return PerturbedLagrangian{FlowMatchingLagrangian{field}, KineticLagrangian{}, eps};

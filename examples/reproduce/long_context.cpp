@@ -38,10 +38,10 @@ std::vector<Row> long_context(const Settings& s) {
   for (double gamma : {0.5 * critical, critical, 2 * critical}) {
     const double beta = gamma * std::log(double(n));
     const Eigen::MatrixXd X = equiangular_configuration(n, n, rho);
-    const AttentionField layer = AttentionField::identity(n, {AttentionWeights::Softmax, beta});
+    const AttentionField layer = AttentionField::identity(n, {AttentionNormalization::Softmax, beta});
     AttentionWorkspace ws;
     Eigen::MatrixXd Y(n, n);
-    layer.drive(0.0, X, Y, ws);
+    layer.unprojected_velocity(0.0, X, Y, ws);
     const double measured = Y.col(0).dot(Y.col(1)) / (Y.col(0).norm() * Y.col(1).norm());
     worst = std::max(worst, std::abs(measured - closed_form(n, rho, beta)));
   }

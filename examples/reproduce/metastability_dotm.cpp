@@ -6,6 +6,8 @@
 #include <cmath>
 #include <varsphere/solvers/flow_diagnostics.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/core/configuration.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 
 #include "reproduction.hpp"
 
@@ -17,7 +19,7 @@ std::vector<Row> metastability_dotm(const Settings&) {
   X0 << 0.99806638, 0.97712061, -0.24578194, -0.97354734, -0.99892629,  //
       0.06215705, 0.21268594, 0.96932515, 0.22848540, -0.04632772;
   const double beta = 4.0;
-  const AttentionField field = AttentionField::identity(2, {AttentionWeights::Softmax, beta});
+  const AttentionField field = AttentionField::identity(2, {AttentionNormalization::Softmax, beta});
   FlowOptions o;
   o.scheme = FlowScheme::Dopri5;
   o.rtol = 1e-11;

@@ -11,6 +11,7 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/multihead_flow.hpp>
+#include <varsphere/core/configuration.hpp>
 
 #include <Eigen/Eigenvalues>
 
@@ -163,7 +164,7 @@ std::vector<Row> edi_exact(const Settings& s) {
   {
     const int H = 10;
     const WeightPath path(WeightProcess::oscillating(H), oscillating_start(3, H), 0.0, 1.0, 1e-3);
-    const AttentionField field(3, path.schedule(), {AttentionWeights::Softmax, 1.0, -1.0});
+    const AttentionField field(3, path.schedule(), {AttentionNormalization::Softmax, 1.0, -1.0});
     std::vector<double> K, residual;
     for (int steps : {25, 50, 100, 200}) {
       FlowOptions o;
@@ -330,7 +331,7 @@ std::vector<Row> stability_initial_data(const Settings&) {
   const MultiHeadResult base = simulate_multihead(X0, D, WeightProcess::frozen(), T, o);
   // L(t) = ‖∂F/∂X‖₂ of the velocity field along the path (frozen heads: A_h = D_h, V_h = D_h/H).
   const AttentionField field(3, multihead_attention_heads(D),
-                             {AttentionWeights::Softmax, 1.0, o.sign});
+                             {AttentionNormalization::Softmax, 1.0, o.sign});
   std::vector<double> lipschitz;
   for (const auto& X : base.trajectory.frames) {
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(field.velocity_jacobian(0.0, X));

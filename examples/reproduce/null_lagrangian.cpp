@@ -9,6 +9,8 @@
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/functionals/attention_normalization.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 
@@ -20,7 +22,7 @@ std::vector<Row> null_lagrangian(const Settings& s) {
   const int d = 3, n = 4, K = s.quick ? 32 : 64;
   const double beta = 1.5, T = 1.0;
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
-  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionWeights::Softmax, beta, d);
+  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, beta, d);
   const FlowMatchingLagrangian fm{dg.field(), dg.metric()};
   const Trajectory flow = flow_on_grid(dg.field(), X0, T, K);
   const BvpResult a = solve_bvp(dg, X0, flow.frames.back(), T, K);

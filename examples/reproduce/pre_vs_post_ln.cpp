@@ -6,6 +6,7 @@
 #include <varsphere/core/linear_fit.hpp>
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 
 #include "reproduction.hpp"
 
@@ -15,7 +16,7 @@ std::vector<Row> pre_vs_post_ln(const Settings& s) {
   const std::string id = "pre-vs-post-ln", paper = "GLPR";
   const int d = 5, n = 4;
   const double beta = 1.0, rho0 = 0.2;
-  const AttentionField field = AttentionField::identity(d, {AttentionWeights::Softmax, beta});
+  const AttentionField field = AttentionField::identity(d, {AttentionNormalization::Softmax, beta});
   std::vector<Row> rows;
   for (bool pre : {false, true}) {
     const double T = pre ? (s.quick ? 400.0 : 2000.0) : 12.0;

@@ -1,6 +1,6 @@
-// The reproduced theorems and experiments (`varsphere reproduce`, MATH.md §2–§6). Each ID is one
-// function returning table rows: what was measured, what the paper says, the tolerance and the
-// verdict. The same functions build alone as `reproduce_<id>` programs (standalone.cpp).
+// The reproduced theorems and experiments (`varsphere reproduce`, docs/math.md §2–§6). Each ID is
+// one function returning table rows: what was measured, what the paper says, the tolerance and the
+// verdict. The one table of IDs is reproductions() in reproduction.cpp.
 // Statistical rows say their sample size and use a 3σ tolerance derived from it.
 #pragma once
 
@@ -49,7 +49,7 @@ struct Reproduction {
   std::vector<Row> (*run)(const Settings&);
 };
 
-/// Every ID in the order of the table in the README and docs/.
+/// Every ID, grouped by paper (the one list of IDs; `varsphere reproduce --list` prints it).
 const std::vector<Reproduction>& reproductions();
 /// nullptr if unknown.
 const Reproduction* find_reproduction(const std::string& id);

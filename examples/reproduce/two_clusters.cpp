@@ -9,6 +9,8 @@
 #include <varsphere/functionals/interaction_field.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
 
 #include "reproduction.hpp"
 

@@ -9,6 +9,9 @@
 #include <varsphere/core/random.hpp>
 #include <varsphere/manifolds/hemisphere.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/manifolds/product.hpp>
+#include <varsphere/manifolds/sphere.hpp>
 
 #include "reproduction.hpp"
 
@@ -45,8 +48,8 @@ std::vector<Row> wendel_hemisphere(const Settings& s) {
   const double beta = 1.0;
   Eigen::MatrixXd X0 = product::random_point(rng, d, n);
   for (Eigen::Index i = 0; i < n; ++i) X0(2, i) = std::abs(X0(2, i));
-  for (auto weights : {AttentionWeights::Softmax, AttentionWeights::Unnormalized}) {
-    const bool sa = weights == AttentionWeights::Softmax;
+  for (auto weights : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
+    const bool sa = weights == AttentionNormalization::Softmax;
     const AttentionField field = AttentionField::identity(d, {weights, beta, 1.0});
     FlowOptions o;
     o.scheme = FlowScheme::Dopri5;

@@ -1,0 +1,63 @@
+#include <varsphere/solvers/discrete_action.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <varsphere/core/error.hpp>
+#include <varsphere/manifolds/product.hpp>
+
+namespace varsphere {
+
+double uniform_spacing(const Trajectory& path) {
+  if (path.size() < 2) throw InvalidInput("path: at least two nodes are needed");
+  const double h = (path.times.back() - path.times.front()) / double(path.size() - 1);
+  for (std::size_t k = 1; k < path.size(); ++k) {
+    if (std::abs(path.times[k] - path.times[k - 1] - h) > 1e-9 * std::max(1.0, std::abs(h))) {
+      throw InvalidInput("path: times must be uniformly spaced");
+    }
+  }
+  return h;
+}
+
+double discrete_action(const StepModel& model, const Trajectory& path) {
+  const double h = uniform_spacing(path);
+  double total = 0.0;
+  for (std::size_t k = 0; k + 1 < path.size(); ++k) {
+    double value = 0.0;
+    if (!model.step_value(path.times[k], h, path.frames[k], path.frames[k + 1], value)) {
+      throw CutLocusError("discrete action: step " + std::to_string(k + 1) +
+                          " joins antipodal tokens");
+    }
+    total += value;
+  }
+  return total;
+}
+
+std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(
+    const StepModel& model, double t_prev, double h, const Eigen::MatrixXd& X_prev,
+    const Eigen::MatrixXd& X, const Eigen::MatrixXd& X_next) {
+  Eigen::MatrixXd incoming, outgoing;
+  if (!model.step_gradients(t_prev, h, X_prev, X, nullptr, &incoming) ||
+      !model.step_gradients(t_prev + h, h, X, X_next, &outgoing, nullptr)) {
+    throw CutLocusError("DEL residual: a step joins antipodal tokens");
+  }
+  return {std::move(incoming), std::move(outgoing)};
+}
+
+DelResidual del_residual(const StepModel& model, const Trajectory& path) {
+  const double h = uniform_spacing(path);
+  DelResidual out;
+  for (std::size_t k = 1; k + 1 < path.size(); ++k) {
+    const Eigen::MatrixXd& X = path.frames[k];
+    const auto [a, b] = node_action_gradients(model, path.times[k - 1], h, path.frames[k - 1], X,
+                                              path.frames[k + 1]);
+    const Eigen::MatrixXd Pa = product::tangent_project(X, a), Pb = product::tangent_project(X, b);
+    for (Eigen::Index i = 0; i < X.cols(); ++i) {
+      out.max = std::max(out.max, (Pa.col(i) + Pb.col(i)).norm() / h);
+      out.scale = std::max({out.scale, Pa.col(i).norm() / h, Pb.col(i).norm() / h});
+    }
+  }
+  return out;
+}
+
+}  // namespace varsphere
