@@ -35,21 +35,12 @@ T attention_energy(const Eigen::Matrix<T, -1, -1>& X, const Eigen::MatrixXd& A, 
 
 /// Euclidean gradient ∂E/∂x_i = (1/(2n²)) Σ_j [exp(βS_ij) A x_j + exp(βS_ji) Aᵀ x_j]
 /// (at β = 0 the exponentials are replaced by 1).
-inline Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
-                                                 double beta) {
-  const double n = static_cast<double>(X.cols());
-  const Eigen::MatrixXd S = X.transpose() * A * X;
-  const Eigen::MatrixXd K = beta == 0.0 ? Eigen::MatrixXd::Ones(S.rows(), S.cols()).eval()
-                                        : (beta * S.array()).exp().matrix().eval();
-  // Column i: Σ_j K_ij A x_j + Σ_j K_ji Aᵀ x_j.
-  return (A * X * K.transpose() + A.transpose() * X * K) / (2 * n * n);
-}
+Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                          double beta);
 
 /// Riemannian gradient for the product metric: P_X ∇E.
-inline Eigen::MatrixXd attention_energy_riemannian_gradient(const Eigen::MatrixXd& X,
-                                                            const Eigen::MatrixXd& A, double beta) {
-  return product::riemannian_gradient(X, attention_energy_gradient(X, A, beta));
-}
+Eigen::MatrixXd attention_energy_riemannian_gradient(const Eigen::MatrixXd& X,
+                                                     const Eigen::MatrixXd& A, double beta);
 
 /// Z_i = Σ_k exp(β⟨x_i, A x_k⟩), the softmax partition functions, for any scalar.
 template <class T>
@@ -63,15 +54,10 @@ Eigen::Matrix<T, -1, 1> partition_functions(const Eigen::Matrix<T, -1, -1>& X,
 }
 
 /// USA dissipation (1/n) Σ_i |ẋ_i|² — equals dE/dt along the USA flow with A = V symmetric.
-inline double usa_dissipation(const Eigen::MatrixXd& dX) {
-  return dX.squaredNorm() / static_cast<double>(dX.cols());
-}
+double usa_dissipation(const Eigen::MatrixXd& dX);
 
 /// SA dissipation (1/n²) Σ_i Z_i |ẋ_i|² — equals dE/dt along the SA flow with A = V symmetric.
-inline double sa_dissipation(const Eigen::MatrixXd& X, const Eigen::MatrixXd& dX,
-                             const Eigen::MatrixXd& A, double beta) {
-  const double n = static_cast<double>(X.cols());
-  return partition_functions(X, A, beta).dot(dX.colwise().squaredNorm().transpose()) / (n * n);
-}
+double sa_dissipation(const Eigen::MatrixXd& X, const Eigen::MatrixXd& dX, const Eigen::MatrixXd& A,
+                      double beta);
 
 }  // namespace varsphere

@@ -100,7 +100,8 @@ void AttentionField::check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) con
 }
 
 void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
-                           Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
+                                          Eigen::Ref<Eigen::MatrixXd> D,
+                                          AttentionWorkspace& ws) const {
   check_input(X);
   D.setZero();
   if (schedule_) {

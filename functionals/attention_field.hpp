@@ -12,9 +12,9 @@
 // Two evaluation paths compute the same quantity:
 //  * a generic template for any scalar (double, ceres::Jet) — used inside Lagrangians;
 //  * a fast double path (velocity/unprojected_velocity with an AttentionWorkspace): scores by
-//    matrix products, exponentials once per pair, and for symmetric A_h only the upper triangle (half the
-//    products and half the exponentials) with a symmetric matrix product. No allocation once
-//    the workspace has the right size.
+//    matrix products, exponentials once per pair, and for symmetric A_h only the upper triangle
+//    (half the products and half the exponentials) with a symmetric matrix product. No allocation
+//    once the workspace has the right size.
 // Softmax weights are stabilized (log-sum-exp), so β = 100 neither overflows nor gives NaN.
 #pragma once
 
@@ -23,8 +23,8 @@
 #include <functional>
 #include <string>
 #include <varsphere/core/error.hpp>
-#include <varsphere/functionals/attention_normalization.hpp>
 #include <varsphere/core/scalar.hpp>
+#include <varsphere/functionals/attention_normalization.hpp>
 #include <vector>
 
 namespace varsphere {
@@ -68,8 +68,8 @@ class AttentionField {
   std::vector<AttentionHead> heads_at(double t) const;
 
   /// Fast path: D = sign · Σ_h Σ_j w^h_ij V_h x_j (d×n, not projected).
-  void unprojected_velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X, Eigen::Ref<Eigen::MatrixXd> D,
-             AttentionWorkspace& ws) const;
+  void unprojected_velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                            Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const;
   /// Fast path: the tangent velocity dX = P_X(unprojected velocity).
   void velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                 Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const;
@@ -85,9 +85,11 @@ class AttentionField {
   Eigen::MatrixXd velocity_jacobian(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                     Eigen::MatrixXd* velocity = nullptr) const;
 
-  /// The unprojected velocity for any scalar (double or Jet); the double overload uses the fast path.
+  /// The unprojected velocity for any scalar (double or Jet); the double overload uses the fast
+  /// path.
   template <class T>
-  void unprojected_velocity(const T& t, const Eigen::Matrix<T, -1, -1>& X, Eigen::Matrix<T, -1, -1>& D) const;
+  void unprojected_velocity(const T& t, const Eigen::Matrix<T, -1, -1>& X,
+                            Eigen::Matrix<T, -1, -1>& D) const;
   /// The vector field dX = F(t, X) (tangent), for any scalar.
   template <class T>
   void operator()(const T& t, const Eigen::Matrix<T, -1, -1>& X,
@@ -109,7 +111,7 @@ class AttentionField {
 
 template <class T>
 void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1, -1>& X,
-                           Eigen::Matrix<T, -1, -1>& D) const {
+                                          Eigen::Matrix<T, -1, -1>& D) const {
   using std::exp;
   if constexpr (std::is_same_v<T, double>) {
     AttentionWorkspace ws;

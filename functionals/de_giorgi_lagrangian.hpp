@@ -29,9 +29,7 @@ class DeGiorgiLagrangian {
                                                                  : MetricWeights::usa()) {}
   /// Q = K = V = I in dimension d.
   static DeGiorgiLagrangian identity(AttentionNormalization normalization, double beta,
-                                     Eigen::Index d) {
-    return DeGiorgiLagrangian(normalization, beta, Eigen::MatrixXd::Identity(d, d));
-  }
+                                     Eigen::Index d);
 
   const AttentionField& field() const { return field_; }
   const MetricWeights& metric() const { return metric_; }
@@ -60,45 +58,18 @@ class DeGiorgiLagrangian {
   /// ∂/∂x_k = v_i (∂w_i/∂x_k)ᵀ/(2 sqrt(w_i)) and ∂/∂v_k = δ_ik sqrt(w_i) I; for the field part
   /// sqrt(w_i) F_i, ∂/∂x_k = sqrt(w_i) ∂F_i/∂x_k + F_i (∂w_i/∂x_k)ᵀ/(2 sqrt(w_i)).
   void residual_jacobians(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
-                          Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const {
-    const Eigen::Index d = X.rows(), n = X.cols();
-    Eigen::MatrixXd F;
-    const Eigen::MatrixXd JF = field_.velocity_jacobian(t, X, &F);
-    const Eigen::VectorXd w = metric_(X), sw = w.cwiseSqrt();
-    const Eigen::MatrixXd G = metric_.gradient(X);
-    r.resize(2 * n * d);
-    JX.setZero(2 * n * d, n * d);
-    JV.setZero(2 * n * d, n * d);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      r.segment(i * d, d) = sw(i) * V.col(i);
-      r.segment((n + i) * d, d) = sw(i) * F.col(i);
-      JX.middleRows(i * d, d) = V.col(i) * G.row(i) / (2 * sw(i));
-      JX.middleRows((n + i) * d, d) =
-          sw(i) * JF.middleRows(i * d, d) + F.col(i) * G.row(i) / (2 * sw(i));
-      JV.block(i * d, i * d, d, d).diagonal().setConstant(sw(i));
-    }
-  }
+                          Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const;
 
   /// Null-Lagrangian split (SplitLeastSquaresLagrangian): ½|V|²_g + ½|F|²_g = ½|V − F|²_g + ⟨V,
   /// F⟩_g and ⟨V, F⟩_g = ⟨V, grad_g E⟩_g = ⟨∇E(X), V⟩ = dE/dt, so the partner is flow matching in
   /// the same metric (rows sqrt(w_i)(v_i − F_i) = velocity rows − field rows) and Φ = E_β.
   Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const { return d * n; }
-  Eigen::MatrixXd partner_rows(const Eigen::MatrixXd& rows) const {
-    const Eigen::Index half = rows.rows() / 2;
-    return rows.topRows(half) - rows.bottomRows(half);
-  }
+  Eigen::MatrixXd partner_rows(const Eigen::MatrixXd& rows) const;
   double split_potential(const Eigen::MatrixXd& X) const { return attention_energy(X, A_, beta_); }
-  Eigen::MatrixXd split_potential_gradient(const Eigen::MatrixXd& X) const {
-    return attention_energy_gradient(X, A_, beta_);
-  }
+  Eigen::MatrixXd split_potential_gradient(const Eigen::MatrixXd& X) const;
 
  private:
-  static Eigen::MatrixXd symmetric_part(const Eigen::MatrixXd& A) {
-    validate_symmetric(A,
-                       "De Giorgi Lagrangian: the flow is a gradient flow only for symmetric "
-                       "A = Q^T K with V = A (use the flow-matching Lagrangian for general A, V); A");
-    return 0.5 * (A + A.transpose());
-  }
+  static Eigen::MatrixXd symmetric_part(const Eigen::MatrixXd& A);
 
   Eigen::MatrixXd A_;
   double beta_;

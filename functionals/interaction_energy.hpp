@@ -26,14 +26,7 @@ namespace varsphere {
 
 class InteractionEnergy {
  public:
-  /// Throws InvalidInput unless D is a finite, symmetric, square matrix.
-  explicit InteractionEnergy(Eigen::MatrixXd D) : D_(std::move(D)) {
-    if (D_.rows() != D_.cols() || D_.rows() < 2 || !D_.allFinite()) {
-      throw InvalidInput("interaction energy: D must be a finite square matrix of size >= 2");
-    }
-    validate_symmetric(D_, "interaction energy: D");
-    D_ = (0.5 * (D_ + D_.transpose())).eval();  // eval: no aliasing with the transpose
-  }
+  explicit InteractionEnergy(Eigen::MatrixXd D);
 
   const Eigen::MatrixXd& D() const { return D_; }
   Eigen::Index dimension() const { return D_.rows(); }
@@ -45,87 +38,35 @@ class InteractionEnergy {
   }
 
   /// Euclidean gradient, d×n.
-  Eigen::MatrixXd gradient(const Eigen::MatrixXd& X) const {
-    return 2.0 * attention_energy_gradient(X, D_, 1.0);
-  }
+  Eigen::MatrixXd gradient(const Eigen::MatrixXd& X) const;
 
   /// Riemannian gradient on (S^{d−1})^n: P_{x_i} ∇_{x_i} E.
-  Eigen::MatrixXd riemannian_gradient(const Eigen::MatrixXd& X) const {
-    return product::riemannian_gradient(X, gradient(X));
-  }
+  Eigen::MatrixXd riemannian_gradient(const Eigen::MatrixXd& X) const;
 
   /// The stationarity residual of the particles: that of their empirical measure (below), n/2
   /// times max_i |P_{x_i} ∇_{x_i} E|.
-  double stationarity_residual(const Eigen::MatrixXd& X) const {
-    return stationarity_residual(empirical_measure(X));
-  }
+  double stationarity_residual(const Eigen::MatrixXd& X) const;
 
   /// K_kl = exp(⟨x_k, D y_l⟩) for the columns of X and Y.
-  Eigen::MatrixXd kernel(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y) const {
-    return (X.transpose() * D_ * Y).array().exp().matrix();
-  }
+  Eigen::MatrixXd kernel(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y) const;
 
   /// E_D(μ) = Σ_kl w_k w_l exp(⟨x_k, D x_l⟩) for a discrete measure (grid or weighted particles).
-  double operator()(const DiscreteMeasure& mu) const {
-    return mu.weights.dot(kernel(mu.support, mu.support) * mu.weights);
-  }
+  double operator()(const DiscreteMeasure& mu) const;
 
   /// The first variation δE/δμ(y) = 2 ∫ exp(⟨y, D x⟩) dμ(x) at each column y of Y:
   /// E(μ + tν) = E(μ) + t ∫ δE/δμ dν + O(t²) for signed ν of mass 0.
-  Eigen::VectorXd first_variation(const DiscreteMeasure& mu, const Eigen::MatrixXd& Y) const {
-    return 2.0 * kernel(Y, mu.support) * mu.weights;
-  }
+  Eigen::VectorXd first_variation(const DiscreteMeasure& mu, const Eigen::MatrixXd& Y) const;
 
   /// The stationarity residual max_k |P_{x_k} Σ_l w_l e^{⟨x_k, D x_l⟩} D x_l| over the atoms with
   /// w_k > support_threshold (half the tangential gradient of δE/δμ on the support).
-  double stationarity_residual(const DiscreteMeasure& mu, double support_threshold = 0.0) const {
-    const Eigen::MatrixXd& X = mu.support;
-    const Eigen::MatrixXd F = D_ * X * (kernel(X, X) * mu.weights.asDiagonal()).transpose();
-    const Eigen::VectorXd norms = product::tangent_project(X, F).colwise().norm().transpose();
-    double worst = 0.0;
-    for (Eigen::Index k = 0; k < X.cols(); ++k)
-      if (mu.weights(k) > support_threshold) worst = std::max(worst, norms(k));
-    return worst;
-  }
+  double stationarity_residual(const DiscreteMeasure& mu, double support_threshold = 0.0) const;
 
   /// Euclidean Hessian, (nd)×(nd), token-major blocks (i, k).
-  Eigen::MatrixXd hessian(const Eigen::MatrixXd& X) const {
-    const Eigen::Index d = X.rows(), n = X.cols();
-    const Eigen::MatrixXd DX = D_ * X;
-    const Eigen::MatrixXd E = (X.transpose() * DX).array().exp().matrix();
-    const double c = 2.0 / (double(n) * double(n));
-    Eigen::MatrixXd H = Eigen::MatrixXd::Zero(n * d, n * d);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      for (Eigen::Index k = 0; k < n; ++k) {
-        auto block = H.block(i * d, k * d, d, d);
-        if (k != i) {
-          block = c * E(i, k) * (D_ + DX.col(k) * DX.col(i).transpose());
-          continue;
-        }
-        block = c * E(i, i) * (D_ + 2.0 * DX.col(i) * DX.col(i).transpose());
-        for (Eigen::Index j = 0; j < n; ++j)
-          if (j != i) block += c * E(i, j) * DX.col(j) * DX.col(j).transpose();
-      }
-    }
-    return H;
-  }
+  Eigen::MatrixXd hessian(const Eigen::MatrixXd& X) const;
 
   /// Riemannian Hessian as a symmetric (nd)×(nd) matrix acting on ambient tangent vectors
   /// (zero on the normal directions): blocks P_i H_ik P_k − δ_ik ⟨x_i, ∇_i E⟩ P_i.
-  Eigen::MatrixXd riemannian_hessian(const Eigen::MatrixXd& X) const {
-    const Eigen::Index d = X.rows(), n = X.cols();
-    const Eigen::MatrixXd H = hessian(X), G = gradient(X);
-    std::vector<Eigen::MatrixXd> P(n);  // tangent projections, once per token
-    for (Eigen::Index i = 0; i < n; ++i)
-      P[i] = Eigen::MatrixXd::Identity(d, d) - X.col(i) * X.col(i).transpose();
-    Eigen::MatrixXd R(n * d, n * d);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      for (Eigen::Index k = 0; k < n; ++k)
-        R.block(i * d, k * d, d, d) = P[i] * H.block(i * d, k * d, d, d) * P[k];
-      R.block(i * d, i * d, d, d) -= X.col(i).dot(G.col(i)) * P[i];
-    }
-    return 0.5 * (R + R.transpose());
-  }
+  Eigen::MatrixXd riemannian_hessian(const Eigen::MatrixXd& X) const;
 
  private:
   Eigen::MatrixXd D_;

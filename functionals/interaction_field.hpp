@@ -24,13 +24,7 @@ enum class Mobility {
 };
 
 /// The ascent (direction = Ascent) or descent flow of E_D with the given mobility.
-inline AttentionField interaction_field(const InteractionEnergy& energy, Extremum direction,
-                                        Mobility mobility) {
-  const Eigen::MatrixXd& D = energy.D();
-  return AttentionField(
-      D.rows(), {{D, D}},
-      {mobility == Mobility::Unit ? AttentionNormalization::Unnormalized : AttentionNormalization::Softmax, 1.0,
-       ascent_sign(direction)});
-}
+AttentionField interaction_field(const InteractionEnergy& energy, Extremum direction,
+                                 Mobility mobility);
 
 }  // namespace varsphere

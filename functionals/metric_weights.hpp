@@ -39,20 +39,7 @@ struct MetricWeights {
 
   /// ∂w_i/∂x_k as an n × (nd) matrix (zero for the Euclidean and USA metrics). SA:
   /// ∂Z_i/∂x_k = δ_ik β Σ_l e^{βS_il} A x_l + β e^{βS_ik} Aᵀ x_i, S = XᵀAX, w_i = Z_i/n².
-  Eigen::MatrixXd gradient(const Eigen::MatrixXd& X) const {
-    const Eigen::Index d = X.rows(), n = X.cols();
-    Eigen::MatrixXd G = Eigen::MatrixXd::Zero(n, n * d);
-    if (kind != Kind::Sa) return G;
-    const Eigen::MatrixXd AX = A * X, AtX = A.transpose() * X;
-    const Eigen::MatrixXd E = (beta * (X.transpose() * AX)).array().exp().matrix();  // (i, l)
-    const double scale = beta / (double(n) * double(n));
-    for (Eigen::Index i = 0; i < n; ++i) {
-      G.block(i, i * d, 1, d) += scale * (AX * E.row(i).transpose()).transpose();
-      for (Eigen::Index k = 0; k < n; ++k)
-        G.block(i, k * d, 1, d) += scale * E(i, k) * AtX.col(i).transpose();
-    }
-    return G;
-  }
+  Eigen::MatrixXd gradient(const Eigen::MatrixXd& X) const;
 };
 
 }  // namespace varsphere

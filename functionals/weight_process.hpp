@@ -25,12 +25,7 @@ struct WeightProcess {
   double sigma = 0.0;  ///< noise amplitude σ ≥ 0
   std::string name;
 
-  static WeightProcess frozen() {
-    return {[](int, const Eigen::MatrixXd& D, double) {
-              return Eigen::MatrixXd::Zero(D.rows(), D.cols()).eval();
-            },
-            0.0, "frozen"};
-  }
+  static WeightProcess frozen();
 
   static WeightProcess ornstein_uhlenbeck(double sigma, Eigen::MatrixXd mean = {}) {
     if (!(sigma >= 0) || !std::isfinite(sigma)) {
@@ -45,31 +40,13 @@ struct WeightProcess {
   }
 
   /// The oscillating targets for H heads in dimension d (see above).
-  static Eigen::MatrixXd oscillating_target(Eigen::Index d, int h, int H, double t) {
-    const double pi = std::numbers::pi, tau = t + 2 * pi * h / H;
-    Eigen::MatrixXd T(d, d);
-    for (Eigen::Index a = 0; a < d; ++a) {
-      T(a, a) = 2 + 1.5 * std::cos(tau + 2 * pi * double(a) / double(d));
-      for (Eigen::Index b = a + 1; b < d; ++b)
-        T(a, b) = T(b, a) =
-            std::sin(2 * tau + 2 * pi * double(a + b - 1) / double(d)) / double(d - 1);
-    }
-    return T;
-  }
+  static Eigen::MatrixXd oscillating_target(Eigen::Index d, int h, int H, double t);
 
-  static WeightProcess oscillating(int heads) {
-    if (heads < 1) throw InvalidInput("oscillating weights: need at least one head");
-    return {[heads](int h, const Eigen::MatrixXd& D, double t) {
-              return (oscillating_target(D.rows(), h, heads, t) - D).eval();
-            },
-            0.0, "oscillating"};
-  }
+  static WeightProcess oscillating(int heads);
 
   static WeightProcess deterministic(
       std::function<Eigen::MatrixXd(int, const Eigen::MatrixXd&, double)> f,
-      std::string name = "deterministic") {
-    return {std::move(f), 0.0, std::move(name)};
-  }
+      std::string name = "deterministic");
 };
 
 }  // namespace varsphere

@@ -23,14 +23,13 @@ CheckElResult check_el(const StepModel& model, const Trajectory& traj) {
   for (std::size_t k = 2; k + 2 < m; ++k) {
     const auto& X = traj.frames[k];
     V[k] = central_difference4(traj.frames[k - 2], traj.frames[k - 1], traj.frames[k + 1],
-                                       traj.frames[k + 2], dt);
+                               traj.frames[k + 2], dt);
     V[k] = product::tangent_project(X, V[k]);
     model.lagrangian_gradients(traj.times[k], X, V[k], Lx[k], Lv[k]);
   }
   CheckElResult out;
   for (std::size_t k = 4; k + 4 < m; ++k) {
-    const Eigen::MatrixXd dLv =
-        central_difference4(Lv[k - 2], Lv[k - 1], Lv[k + 1], Lv[k + 2], dt);
+    const Eigen::MatrixXd dLv = central_difference4(Lv[k - 2], Lv[k - 1], Lv[k + 1], Lv[k + 2], dt);
     const Eigen::MatrixXd R = product::tangent_project(traj.frames[k], Lx[k] - dLv);
     const double worst = R.colwise().norm().maxCoeff();
     out.times.push_back(traj.times[k]);

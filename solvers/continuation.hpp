@@ -3,8 +3,8 @@
 // Lagrangians ... with continuation").
 #pragma once
 
-#include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/core/configuration.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
 #include <vector>
 
 namespace varsphere {

@@ -33,9 +33,11 @@ double discrete_action(const StepModel& model, const Trajectory& path) {
   return total;
 }
 
-std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(
-    const StepModel& model, double t_prev, double h, const Eigen::MatrixXd& X_prev,
-    const Eigen::MatrixXd& X, const Eigen::MatrixXd& X_next) {
+std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(const StepModel& model,
+                                                                  double t_prev, double h,
+                                                                  const Eigen::MatrixXd& X_prev,
+                                                                  const Eigen::MatrixXd& X,
+                                                                  const Eigen::MatrixXd& X_next) {
   Eigen::MatrixXd incoming, outgoing;
   if (!model.step_gradients(t_prev, h, X_prev, X, nullptr, &incoming) ||
       !model.step_gradients(t_prev + h, h, X, X_next, &outgoing, nullptr)) {

@@ -28,9 +28,11 @@ double discrete_action(const StepModel& model, const Trajectory& path);
 /// The two one-sided gradients ∇_{X_k} L_d(X_{k−1}, X_k) and ∇_{X_k} L_d(X_k, X_{k+1}) (d×n each,
 /// ambient) at an interior node k; their sum is the DEL residual before projection. Throws
 /// CutLocusError at the cut locus.
-std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(
-    const StepModel& model, double t_prev, double h, const Eigen::MatrixXd& X_prev,
-    const Eigen::MatrixXd& X, const Eigen::MatrixXd& X_next);
+std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(const StepModel& model,
+                                                                  double t_prev, double h,
+                                                                  const Eigen::MatrixXd& X_prev,
+                                                                  const Eigen::MatrixXd& X,
+                                                                  const Eigen::MatrixXd& X_next);
 
 /// The DEL residual of a path and its scale (0 for K = 1). A solution has max ≪ scale; the
 /// ratio measures how completely the two terms cancel.

@@ -1,5 +1,5 @@
-// Discrete Lagrangians (docs/math.md §3.2, discrete mechanics): a step from node X_a to X_b on a grid of
-// spacing h is evaluated at a state (t*, M, V):
+// Discrete Lagrangians (docs/math.md §3.2, discrete mechanics): a step from node X_a to X_b on a
+// grid of spacing h is evaluated at a state (t*, M, V):
 //  * midpoint rule (second order): M = the geodesic midpoint (x_a + x_b)/|x_a + x_b| token by
 //    token, V = the geodesic's velocity there, (θ/(h·c)) (x_b − x_a) with c = |x_b − x_a| and
 //    θ = d(x_a, x_b) (θ/c as a series in c² near 0 keeps Jet derivatives), t* = t_a + h/2;
@@ -71,8 +71,8 @@ bool step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, double h
   return true;
 }
 
-/// The state (m, v) of one token's step and its Jacobian (2d × 2d: rows (m, v), columns (x_a, x_b)),
-/// by automatic differentiation of step_state; false at the cut locus. Compiled once.
+/// The state (m, v) of one token's step and its Jacobian (2d × 2d: rows (m, v), columns (x_a,
+/// x_b)), by automatic differentiation of step_state; false at the cut locus. Compiled once.
 bool step_state_jacobian(DiscreteRule rule, const Eigen::VectorXd& xa, const Eigen::VectorXd& xb,
                          double h, Eigen::VectorXd& m, Eigen::VectorXd& v,
                          Eigen::MatrixXd& jacobian);

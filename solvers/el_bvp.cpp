@@ -44,7 +44,8 @@ std::string to_string(BvpOutcome outcome) {
 }
 
 std::string method_label(const BvpResult& result) {
-  return to_string(result.method) + (result.null_lagrangian_split ? " (null-Lagrangian split)" : "");
+  return to_string(result.method) +
+         (result.null_lagrangian_split ? " (null-Lagrangian split)" : "");
 }
 
 namespace {
@@ -289,9 +290,9 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
       double largest = 0.0;
       for (int k = 0; split && k < K; ++k) {
         double defect = 0.0;
-        split = model.split_step_defect(k * h, h, initial.frames[k], initial.frames[k + 1],
-                                        defect) &&
-                std::isfinite(defect);
+        split =
+            model.split_step_defect(k * h, h, initial.frames[k], initial.frames[k + 1], defect) &&
+            std::isfinite(defect);
         largest = std::max(largest, std::abs(defect));
       }
       const double gain = model.split_potential(X_end) - model.split_potential(X_start);
@@ -331,8 +332,9 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
         }
       } else {
         for (int k = 1; k < K; ++k) {
-          auto* cost = new ceres::DynamicNumericDiffCostFunction<DelResidualFunctor, ceres::CENTRAL>(
-              new DelResidualFunctor{&model, layout, k, h});
+          auto* cost =
+              new ceres::DynamicNumericDiffCostFunction<DelResidualFunctor, ceres::CENTRAL>(
+                  new DelResidualFunctor{&model, layout, k, h});
           blocks.clear();
           add_blocks(layout, k - 1, 3, blocks);
           for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
@@ -379,12 +381,11 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
         measured.reset();  // the path is about to change
         std::vector<double*> all;
         add_blocks(layout, 1, K - 1, all);
-        const int kept =
-            gauss_newton_polish(problem, all, sphere, options.polish_steps, [&] {
-              const DelResidual r = del_residual(model, current_path());
-              // Once below the tolerance there is nothing left to gain: report "no decrease".
-              return below_tolerance(r) ? -1.0 : r.max;
-            });
+        const int kept = gauss_newton_polish(problem, all, sphere, options.polish_steps, [&] {
+          const DelResidual r = del_residual(model, current_path());
+          // Once below the tolerance there is nothing left to gain: report "no decrease".
+          return below_tolerance(r) ? -1.0 : r.max;
+        });
         result.iterations += kept;
         if (kept > 0) {
           result.status += "; " + std::to_string(kept) + " Gauss-Newton polishing steps";
@@ -415,8 +416,7 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
 
   result.path = current_path();
   result.action = discrete_action(model, result.path);
-  const DelResidual del =
-      measured ? *measured : del_residual(model, result.path);
+  const DelResidual del = measured ? *measured : del_residual(model, result.path);
   result.del_residual_max = del.max;
   result.del_residual_scale = del.scale;
   if (result.converged && !below_tolerance(del)) {

@@ -94,8 +94,8 @@ struct BvpResult {
   double del_residual_scale = 0;  ///< size of the one-sided terms that cancel in it
   int iterations = 0;
   BvpOutcome outcome = BvpOutcome::NotConverged;
-  bool converged = false;  ///< outcome == Certified
-  std::string status;      ///< what happened, in one line
+  bool converged = false;                      ///< outcome == Certified
+  std::string status;                          ///< what happened, in one line
   BvpMethod method = BvpMethod::LeastSquares;  ///< LeastSquares or DelEquations, as used
   bool null_lagrangian_split = false;          ///< the split solve gave the result
   double wall_seconds = 0.0;

@@ -20,21 +20,22 @@ namespace varsphere {
 
 /// A vector field callable as F(t, X, dX) in double precision.
 template <class F>
-concept VectorField = requires(const F& f, double t, const Eigen::MatrixXd& X, Eigen::MatrixXd& dX) {
+concept VectorField = requires(const F& f, double t, const Eigen::MatrixXd& X,
+                               Eigen::MatrixXd& dX) {
   f(t, X, dX);
 };
 
 /// A field that exposes its velocity before the tangent projection.
 template <class F>
-concept HasUnprojectedVelocity =
-    requires(const F& f, double t, const Eigen::MatrixXd& X, Eigen::MatrixXd& D) {
+concept HasUnprojectedVelocity = requires(const F& f, double t, const Eigen::MatrixXd& X,
+                                          Eigen::MatrixXd& D) {
   f.unprojected_velocity(t, X, D);
 };
 
 /// A field whose evaluation uses caller-owned scratch memory.
 template <class F>
-concept HasWorkspace = requires(const F& f, double t, const Eigen::MatrixXd& X,
-                                Eigen::MatrixXd& dX, typename F::Workspace& ws) {
+concept HasWorkspace = requires(const F& f, double t, const Eigen::MatrixXd& X, Eigen::MatrixXd& dX,
+                                typename F::Workspace& ws) {
   f.velocity(t, X, dX, ws);
   f.unprojected_velocity(t, X, dX, ws);
 };

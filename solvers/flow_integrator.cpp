@@ -3,10 +3,10 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/detail/odeint_eigen.hpp>
-#include <varsphere/core/configuration.hpp>
 
 namespace varsphere {
 

@@ -183,8 +183,8 @@ class LagrangianStepModel final : public StepModel {
     }
   }
 
-  bool split_step_defect(double t_a, double h, const Eigen::MatrixXd& Xa,
-                         const Eigen::MatrixXd& Xb, double& defect) const override {
+  bool split_step_defect(double t_a, double h, const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                         double& defect) const override {
     if constexpr (SplitLeastSquaresLagrangian<L>) {
       return varsphere::split_step_defect(l_, rule_, t_a, h, Xa, Xb, defect);
     } else {

@@ -6,9 +6,9 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
 #include <cmath>
-#include <vector>
 #include <varsphere/manifolds/ceres_product_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
+#include <vector>
 
 namespace varsphere {
 
@@ -16,7 +16,8 @@ namespace {
 /// σ·E as a Ceres first-order function (σ = −1 turns an ascent into the minimization Ceres does).
 class SignedEnergyFunction final : public ceres::FirstOrderFunction {
  public:
-  SignedEnergyFunction(const SmoothEnergyView* e, int d, int n, double sign) : e_(e), d_(d), n_(n), sign_(sign) {}
+  SignedEnergyFunction(const SmoothEnergyView* e, int d, int n, double sign)
+      : e_(e), d_(d), n_(n), sign_(sign) {}
   bool Evaluate(const double* x, double* cost, double* gradient) const override {
     const Eigen::Map<const Eigen::MatrixXd> X(x, d_, n_);
     *cost = sign_ * e_->value(Eigen::MatrixXd(X));

@@ -109,9 +109,9 @@ Classification classify_hessian(const Eigen::MatrixXd& H, const Eigen::MatrixXd&
                                 const Eigen::MatrixXd& X, double tol = 1e-7);
 
 template <class Energy>
-  requires SmoothEnergy<Energy> && requires(const Energy& e) {
-    { e.D() } -> std::convertible_to<Eigen::MatrixXd>;
-  }
+requires SmoothEnergy<Energy> && requires(const Energy& e) {
+  { e.D() } -> std::convertible_to<Eigen::MatrixXd>;
+}
 Classification classify(const Energy& energy, const Eigen::MatrixXd& X, double tol = 1e-7) {
   return classify_hessian(energy.riemannian_hessian(X), energy.D(), X, tol);
 }

@@ -43,7 +43,8 @@ class StepModel {
   /// True if step_residuals' Jacobians come from closed forms (else automatic differentiation).
   virtual bool closed_form_jacobians() const = 0;
 
-  /// True for a SplitLeastSquaresLagrangian (least-squares partner + null Lagrangian; split_step.hpp).
+  /// True for a SplitLeastSquaresLagrangian (least-squares partner + null Lagrangian;
+  /// split_step.hpp).
   virtual bool splits() const = 0;
   /// Split only: rows of the split step residual without the defect row.
   virtual Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const = 0;
