@@ -11,7 +11,7 @@
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/manifolds/product.hpp>
 
-#include "support/jet_check.hpp"
+#include <varsphere/testing/jet_check.hpp>
 
 using namespace varsphere;
 using namespace varsphere::testing;

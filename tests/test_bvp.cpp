@@ -23,6 +23,7 @@
 #include <varsphere/solvers/path_comparison.hpp>
 #include <varsphere/solvers/shooting.hpp>
 #include <varsphere/solvers/split_step.hpp>
+#include <varsphere/testing/residual_jacobian_check.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/manifolds/product.hpp>
@@ -174,28 +175,11 @@ struct Opaque {
   }
 };
 
-// max |closed-form ∂r/∂(X, V) − Jet derivative| for a least-squares Lagrangian at (X, V).
+// max of the residual and Jacobian errors of the shipped battery (testing/residual_jacobian_check).
 template <class L>
 double residual_jacobian_error(const L& lagrangian, const MatrixXd& X, const MatrixXd& V) {
-  const Eigen::Index d = X.rows(), n = X.cols();
-  Eigen::VectorXd r, r_jet;
-  MatrixXd JX, JV, J_jet;
-  lagrangian.residual_jacobians(0.3, X, V, r, JX, JV);
-  Eigen::VectorXd xv(2 * d * n);
-  xv << Eigen::Map<const Eigen::VectorXd>(X.data(), d * n),
-      Eigen::Map<const Eigen::VectorXd>(V.data(), d * n);
-  value_and_jacobian(
-      [&](const auto& z) {
-        using J = typename std::decay_t<decltype(z)>::Scalar;
-        Vec<J> out;
-        lagrangian.residuals(J(0.3), Mat<J>(Eigen::Map<const Mat<J>>(z.data(), d, n)),
-                             Mat<J>(Eigen::Map<const Mat<J>>(z.data() + d * n, d, n)), out);
-        return out;
-      },
-      xv, r_jet, J_jet);
-  MatrixXd J(JX.rows(), 2 * d * n);
-  J << JX, JV;
-  return std::max((r - r_jet).cwiseAbs().maxCoeff(), (J - J_jet).cwiseAbs().maxCoeff());
+  const auto e = varsphere::testing::residual_jacobian_error(lagrangian, 0.3, X, V);
+  return std::max(e.residual, e.jacobian);
 }
 }  // namespace
 

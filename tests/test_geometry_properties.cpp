@@ -10,7 +10,7 @@
 #include <varsphere/manifolds/product.hpp>
 
 #include "support/geometries.hpp"
-#include "support/jet_check.hpp"
+#include <varsphere/testing/jet_check.hpp>
 
 using namespace varsphere;
 using namespace varsphere::testing;

@@ -13,7 +13,7 @@
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
 
-#include "support/jet_check.hpp"
+#include <varsphere/testing/jet_check.hpp>
 
 using namespace varsphere;
 using namespace varsphere::testing;

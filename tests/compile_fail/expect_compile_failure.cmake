@@ -1,0 +1,22 @@
+# Builds TARGET in BUILD_DIR and asserts that the build FAILS with exactly one compiler error whose
+# diagnostic mentions each of the ;-separated EXPECTED strings (a contract the compiler checks).
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target "${TARGET}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${TARGET} compiled, but it must be refused")
+endif()
+string(REGEX MATCHALL "[^\n]*error:[^\n]*" errors "${all}")
+list(FILTER errors EXCLUDE REGEX "ninja|make|subcommand failed|CMakeFiles")
+list(LENGTH errors count)
+if(NOT count EQUAL 1)
+  message(FATAL_ERROR "expected exactly one compiler error, got ${count}:\n${all}")
+endif()
+string(REPLACE "|" ";" expected "${EXPECTED}")
+foreach(e IN LISTS expected)
+  string(FIND "${all}" "${e}" found)
+  if(found EQUAL -1)
+    message(FATAL_ERROR "the diagnostic does not mention '${e}':\n${all}")
+  endif()
+endforeach()
+message(STATUS "refused as expected: ${errors}")
