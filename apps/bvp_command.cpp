@@ -39,12 +39,11 @@ void run_bvp(const BvpCommandFlags& f) {
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
     const BvpOptions options = f.bvp.options(model, X0);
     const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
-    nlohmann::json summary = bvp_summary(f.bvp, X0, r);
-    summary["command"] = "bvp";
+    const nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
     if (!f.json.empty()) write_json(f.json, summary);
     print_bvp(std::cout, f.bvp, r);
     if (!r.converged) throw Error("BVP not converged: " + r.status);
-    if (!f.out.empty()) write_trajectory(f.out, r.path, bvp_attributes(f.bvp));
+    if (!f.out.empty()) write_trajectory(f.out, r.path, bvp_attributes("optimal path (bvp)", f.bvp, model));
   });
 }
 

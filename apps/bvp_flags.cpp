@@ -6,6 +6,7 @@
 #include <varsphere/core/configuration.hpp>
 
 #include "lagrangian_choice.hpp"
+#include "provenance.hpp"
 
 namespace varsphere::apps {
 
@@ -45,8 +46,13 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
   return o;
 }
 
-nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const BvpResult& r) {
-  return {{"n", X0.cols()},
+nlohmann::json bvp_summary(const std::string& command, const BvpFlags& f,
+                           const AttentionModel& model, const Configuration& X0,
+                           const BvpResult& r) {
+  nlohmann::json summary = provenance_json(command + " summary");
+  summary["command"] = command;
+  summary["attention"] = model_json(f.attention, model);
+  summary.update(nlohmann::json{{"n", X0.cols()},
           {"d", X0.rows()},
           {"T", f.T},
           {"K", f.K},
@@ -63,16 +69,20 @@ nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const Bvp
           {"iterations", r.iterations},
           {"converged", r.converged},
           {"status", r.status},
-          {"wall_seconds", r.wall_seconds}};
+          {"wall_seconds", r.wall_seconds}});
+  return summary;
 }
 
-TrajectoryAttributes bvp_attributes(const BvpFlags& f) {
-  return {{"lagrangian", f.lagrangian},
-          {"model", f.attention.model},
-          {"beta", std::to_string(f.attention.beta)},
-          {"T", std::to_string(f.T)},
-          {"K", std::to_string(f.K)},
-          {"rule", f.rule}};
+TrajectoryAttributes bvp_attributes(const std::string& object, const BvpFlags& f,
+                                    const AttentionModel& model) {
+  TrajectoryAttributes a = provenance_attributes(object);
+  a.merge(model_attributes(f.attention, model));
+  a.insert({{"lagrangian", f.lagrangian},
+            {"T", f.T},
+            {"K", static_cast<double>(f.K)},
+            {"rule", f.rule},
+            {"init", f.init}});
+  return a;
 }
 
 void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r) {

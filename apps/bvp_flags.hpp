@@ -34,8 +34,14 @@ struct BvpFlags {
                      const Trajectory* flow = nullptr) const;
 };
 
-nlohmann::json bvp_summary(const BvpFlags& f, const Configuration& X0, const BvpResult& r);
-TrajectoryAttributes bvp_attributes(const BvpFlags& f);
+/// The JSON summary of a solve, with the provenance of `command` and the full model.
+nlohmann::json bvp_summary(const std::string& command, const BvpFlags& f,
+                           const AttentionModel& model, const Configuration& X0,
+                           const BvpResult& r);
+/// HDF5 attributes of a path or flow file: provenance (object = what the file holds), model, the
+/// BVP parameters.
+TrajectoryAttributes bvp_attributes(const std::string& object, const BvpFlags& f,
+                                    const AttentionModel& model);
 void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r);
 
 }  // namespace varsphere::apps

@@ -38,14 +38,15 @@ struct CompareFlags {
 // The flow and the optimal path (CSV and HDF5) and, per grid time, the distance between them,
 // the energy of each, dE/dt = ⟨∇E, F⟩ along the flow and its dissipation |F|²_g in the metric of
 // the gradient structure (SA: (1/n²)Σ Z_i|F_i|², USA: (1/n)Σ|F_i|²), equal to dE/dt when A is
-// symmetric and V = A (MATH.md §2). Written for scripts/plot_results.py.
+// symmetric and V = A (docs/math.md §2.3). Written for scripts/plot_results.py.
 void write_plot_data(const std::filesystem::path& dir, const AttentionModel& model, double beta,
                      const Trajectory& flow, const Trajectory& path, const BvpFlags& f) {
   std::filesystem::create_directories(dir);
   write_trajectory(dir / "flow.csv", flow);
   write_trajectory(dir / "path.csv", path);
-  write_trajectory(dir / "flow.h5", flow, bvp_attributes(f));
-  write_trajectory(dir / "path.h5", path, bvp_attributes(f));
+  write_trajectory(dir / "flow.h5", flow,
+                   bvp_attributes("attention flow (compare, dopri5 on the K+1 grid)", f, model));
+  write_trajectory(dir / "path.h5", path, bvp_attributes("optimal path (compare)", f, model));
   const Eigen::MatrixXd& A = model.A;
   const bool softmax = model.field.options().normalization == AttentionNormalization::Softmax;
   write_text_atomically(dir / "comparison.csv", [&](std::ostream& out) {
@@ -85,8 +86,7 @@ void run_compare(const CompareFlags& f) {
     const double gain =
         attention_energy(flow.frames.back(), A, beta) - attention_energy(X0, A, beta);
     const double flow_action = discrete_action(L, options.rule, flow);
-    nlohmann::json summary = bvp_summary(f.bvp, X0, r);
-    summary["command"] = "compare";
+    nlohmann::json summary = bvp_summary("compare", f.bvp, model, X0, r);
     summary["energy_gain"] = gain;
     summary["action_flow"] = flow_action;
     summary["max_distance_path_to_flow"] = c.sup_distance;

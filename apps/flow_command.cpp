@@ -17,6 +17,7 @@
 #include "attention_flags.hpp"
 #include "commands.hpp"
 #include "output_files.hpp"
+#include "provenance.hpp"
 
 namespace varsphere::apps {
 
@@ -77,19 +78,22 @@ void run_flow(const FlowFlags& f) {
   const double min_inner = min_pairwise_inner_product(result.final_state);
 
   if (!f.out.empty()) {
-    write_trajectory(f.out, result.trajectory,
-                     {{"model", f.attention.model},
-                      {"beta", std::to_string(beta)},
-                      {"scheme", f.scheme},
-                      {"dt", std::to_string(f.dt)},
-                      {"norm", f.attention.norm},
-                      {"sign", f.attention.sign},
-                      {"x0", f.x0},
-                      {"T", std::to_string(f.T)}});
+    TrajectoryAttributes attributes = provenance_attributes("attention flow trajectory (flow)");
+    attributes.merge(model_attributes(f.attention, model));
+    attributes.insert({{"scheme", f.scheme},
+                       {"dt", f.dt},
+                       {"rtol", f.rtol},
+                       {"atol", f.atol},
+                       {"save_every", static_cast<double>(f.save_every)},
+                       {"x0", f.x0},
+                       {"T", f.T}});
+    write_trajectory(f.out, result.trajectory, attributes);
   }
   if (!f.out_final.empty()) write_points(f.out_final, result.final_state);
   if (!f.json.empty()) {
-    write_json(f.json, {{"command", "flow"},
+    nlohmann::json summary = provenance_json("flow summary");
+    summary["attention"] = model_json(f.attention, model);
+    summary.update(nlohmann::json{{"command", "flow"},
                         {"n", n},
                         {"d", d},
                         {"T", f.T},
@@ -107,7 +111,11 @@ void run_flow(const FlowFlags& f) {
                         {"steps", result.steps},
                         {"rhs_evaluations", result.rhs_evaluations},
                         {"saved_frames", result.trajectory.size()},
+                        {"x0", f.x0},
+                        {"rtol", f.rtol},
+                        {"atol", f.atol},
                         {"wall_seconds", wall}});
+    write_json(f.json, summary);
   }
   std::cout << std::setprecision(10) << "flow: n = " << n << ", d = " << d << ", T = " << f.T
             << ", " << f.attention.model << " beta = " << beta << ", " << f.scheme << "\n"

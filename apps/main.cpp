@@ -4,12 +4,15 @@
 #include <iostream>
 #include <string>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/version.hpp>
 
 #include "commands.hpp"
+#include "provenance.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"varsphere: Riemannian optimization and calculus of variations on spheres"};
-  app.set_version_flag("--version", "varsphere 0.1.0");
+  varsphere::apps::set_command_line(argc, argv);
+  app.set_version_flag("--version", std::string("varsphere ") + varsphere::version());
   app.require_subcommand(1);
   varsphere::apps::add_demo_command(app);
   varsphere::apps::add_flow_command(app);

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "output_files.hpp"
+#include "provenance.hpp"
 #include "reproduction.hpp"
 #include "table.hpp"
 
@@ -49,7 +50,7 @@ void run_reproduce(const ReproduceFlags& f) {
   }
   reproduce::Settings settings;
   settings.quick = f.quick;
-  nlohmann::json doc = nlohmann::json::array();
+  nlohmann::json rows_json = nlohmann::json::array();
   int failed = 0, total = 0;
   bool header = true;
   const auto start = std::chrono::steady_clock::now();
@@ -59,7 +60,7 @@ void run_reproduce(const ReproduceFlags& f) {
     std::cout.flush();
     header = false;
     for (const auto& row : rows) {
-      doc.push_back(reproduce::to_json(row));
+      rows_json.push_back(reproduce::to_json(row));
       failed += !row.pass;
       ++total;
     }
@@ -69,7 +70,12 @@ void run_reproduce(const ReproduceFlags& f) {
   std::cout << std::setprecision(3) << "reproduce: " << total - failed << " of " << total
             << " rows pass (" << selected.size() << " reproductions" << (f.quick ? ", quick" : "")
             << ", " << seconds << " s)\n";
-  if (!f.json.empty()) write_json(f.json, doc);
+  if (!f.json.empty()) {
+    nlohmann::json doc = provenance_json("reproduction rows");
+    doc["quick"] = f.quick;
+    doc["rows"] = rows_json;
+    write_json(f.json, doc);
+  }
   if (failed > 0) throw Error(std::to_string(failed) + " reproduction rows failed");
 }
 

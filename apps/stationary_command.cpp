@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "output_files.hpp"
+#include "provenance.hpp"
 
 namespace varsphere::apps {
 
@@ -80,7 +81,8 @@ void run_stationary(const StationaryFlags& f) {
   for (int k = 0; k < clusters; ++k) centers.col(k).normalize();
 
   if (!f.json.empty()) {
-    nlohmann::json doc = {{"command", "stationary"},
+    nlohmann::json doc = provenance_json("stationary point summary");
+    doc.update(nlohmann::json{{"command", "stationary"},
                           {"n", n},
                           {"d", d},
                           {"direction", f.descent ? "descent" : "ascent"},
@@ -94,7 +96,10 @@ void run_stationary(const StationaryFlags& f) {
                           {"clusters", clusters},
                           {"cluster_threshold", f.cluster_threshold},
                           {"cluster_sizes", sizes},
-                          {"wall_seconds", wall}};
+                          {"wall_seconds", wall}});
+    doc["D"] = matrix_json(D);
+    doc["d_matrix"] = f.d_matrix.empty() ? "identity" : f.d_matrix;
+    doc["x0"] = f.x0;
     nlohmann::json centers_json = nlohmann::json::array();
     for (int k = 0; k < clusters; ++k) {
       centers_json.push_back(std::vector<double>(centers.col(k).data(), centers.col(k).data() + d));

@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace varsphere {
@@ -22,7 +23,11 @@ struct Trajectory {
   Eigen::Index tokens() const { return frames.empty() ? 0 : frames.front().cols(); }
 };
 
-/// Run parameters stored with a trajectory (HDF5 attributes; ignored by CSV).
-using TrajectoryAttributes = std::map<std::string, std::string>;
+/// One run parameter stored with a trajectory: a number (an HDF5 double, full precision), a string,
+/// or a matrix (a 2-D double attribute in C order, rows × columns).
+using AttributeValue = std::variant<double, std::string, Eigen::MatrixXd>;
+
+/// Run parameters stored with a trajectory (HDF5 attributes of the root group; ignored by CSV).
+using TrajectoryAttributes = std::map<std::string, AttributeValue>;
 
 }  // namespace varsphere

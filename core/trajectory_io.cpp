@@ -116,6 +116,31 @@ struct H5Handle {
   }
 };
 
+bool write_attribute(hid_t file, const std::string& key, const AttributeValue& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    H5Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
+    H5Tset_size(type.id, std::max<std::size_t>(1, text->size()));
+    H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+    H5Handle attr{H5Acreate2(file, key.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
+                  H5Aclose};
+    return attr.id >= 0 && H5Awrite(attr.id, type.id, text->c_str()) >= 0;
+  }
+  if (const auto* number = std::get_if<double>(&value)) {
+    H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+    H5Handle attr{
+        H5Acreate2(file, key.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT),
+        H5Aclose};
+    return attr.id >= 0 && H5Awrite(attr.id, H5T_NATIVE_DOUBLE, number) >= 0;
+  }
+  const Eigen::MatrixXd& M = std::get<Eigen::MatrixXd>(value);
+  const Eigen::Matrix<double, -1, -1, Eigen::RowMajor> rows = M;  // C order for h5py
+  const hsize_t dims[2] = {static_cast<hsize_t>(M.rows()), static_cast<hsize_t>(M.cols())};
+  H5Handle space{H5Screate_simple(2, dims, nullptr), H5Sclose};
+  H5Handle attr{H5Acreate2(file, key.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose};
+  return attr.id >= 0 && H5Awrite(attr.id, H5T_NATIVE_DOUBLE, rows.data()) >= 0;
+}
+
 void write_h5(const std::filesystem::path& path, const Trajectory& traj,
               const TrajectoryAttributes& attributes) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by us, in one line
@@ -151,13 +176,7 @@ void write_h5(const std::filesystem::path& path, const Trajectory& traj,
         throw IoError(fail + " writing X");
     }
     for (const auto& [key, value] : attributes) {
-      H5Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
-      H5Tset_size(type.id, std::max<std::size_t>(1, value.size()));
-      H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-      H5Handle attr{H5Acreate2(file.id, key.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
-                    H5Aclose};
-      if (attr.id < 0 || H5Awrite(attr.id, type.id, value.c_str()) < 0)
-        throw IoError(fail + " writing attribute " + key);
+      if (!write_attribute(file.id, key, value)) throw IoError(fail + " writing attribute " + key);
     }
     if (H5Fflush(file.id, H5F_SCOPE_GLOBAL) < 0) throw IoError(fail + " flushing");
   }
@@ -213,6 +232,52 @@ void write_trajectory(const std::filesystem::path& path, const Trajectory& traj,
   } else {
     write_h5(path, traj, attributes);
   }
+}
+
+TrajectoryAttributes read_trajectory_attributes(const std::filesystem::path& path) {
+  check_trajectory_path(path);
+  TrajectoryAttributes out;
+  if (extension_of(path) == ".csv") return out;
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const std::string name = path.string();
+  H5Handle file{H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  if (file.id < 0) throw IoError("cannot read '" + name + "': not an HDF5 file");
+  H5O_info_t info;
+  if (H5Oget_info2(file.id, &info, H5O_INFO_NUM_ATTRS) < 0) {
+    throw IoError(name + ": cannot list the attributes");
+  }
+  for (hsize_t k = 0; k < info.num_attrs; ++k) {
+    H5Handle attr{H5Aopen_by_idx(file.id, ".", H5_INDEX_NAME, H5_ITER_INC, k, H5P_DEFAULT,
+                                 H5P_DEFAULT),
+                  H5Aclose};
+    if (attr.id < 0) throw IoError(name + ": cannot open an attribute");
+    const ssize_t length = H5Aget_name(attr.id, 0, nullptr);
+    std::string key(static_cast<std::size_t>(std::max<ssize_t>(length, 0)), '\0');
+    H5Aget_name(attr.id, key.size() + 1, key.data());
+    H5Handle type{H5Aget_type(attr.id), H5Tclose};
+    H5Handle space{H5Aget_space(attr.id), H5Sclose};
+    if (H5Tget_class(type.id) == H5T_STRING) {
+      std::string text(H5Tget_size(type.id), '\0');
+      H5Handle memtype{H5Tcopy(H5T_C_S1), H5Tclose};
+      H5Tset_size(memtype.id, text.size() + 1);
+      std::vector<char> buffer(text.size() + 1, '\0');
+      if (H5Aread(attr.id, memtype.id, buffer.data()) < 0) throw IoError(name + ": bad " + key);
+      out[key] = std::string(buffer.data());
+    } else if (H5Tget_class(type.id) == H5T_FLOAT) {
+      const int rank = H5Sget_simple_extent_ndims(space.id);
+      hsize_t dims[2] = {1, 1};
+      if (rank > 2) throw IoError(name + ": attribute " + key + " has rank above 2");
+      if (rank > 0) H5Sget_simple_extent_dims(space.id, dims, nullptr);
+      Eigen::Matrix<double, -1, -1, Eigen::RowMajor> M(dims[0], rank == 2 ? dims[1] : 1);
+      if (H5Aread(attr.id, H5T_NATIVE_DOUBLE, M.data()) < 0) throw IoError(name + ": bad " + key);
+      if (rank == 0) {
+        out[key] = M(0, 0);
+      } else {
+        out[key] = Eigen::MatrixXd(M);
+      }
+    }
+  }
+  return out;
 }
 
 Trajectory read_trajectory(const std::filesystem::path& path, double unit_tol) {

@@ -1,7 +1,8 @@
 // Trajectory files (DESIGN.md, "File formats"):
 //  * `.csv`: header `t,token,x1,...,xd`, then one row per token per saved time (token from 1);
 //  * `.h5`:  datasets `t` [m] and `X` [m][n][d] (C order, readable with h5py), and the run
-//            parameters as string attributes of the root group.
+//            parameters as typed attributes of the root group (numbers as float64 scalars,
+//            strings, matrices as 2-D float64 arrays).
 // Writes are atomic; reads validate shape, finiteness and that every frame lies on the sphere.
 #pragma once
 
@@ -21,5 +22,8 @@ void write_trajectory(const std::filesystem::path& path, const Trajectory& traj,
 /// Reads a .csv or .h5 trajectory; frames are validated as configurations (unit columns to
 /// `unit_tol`) and times must increase strictly.
 Trajectory read_trajectory(const std::filesystem::path& path, double unit_tol = 1e-6);
+
+/// The attributes of a .h5 trajectory with their types (an empty map for .csv).
+TrajectoryAttributes read_trajectory_attributes(const std::filesystem::path& path);
 
 }  // namespace varsphere

@@ -115,10 +115,7 @@ void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen
 void AttentionField::velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                               Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const {
   unprojected_velocity(t, X, dX, ws);
-  // P_{x_i} column by column: dX_i -= ⟨x_i, dX_i⟩ x_i. The inner products are formed first:
-  // a lazy expression would read columns of dX it has already updated (aliasing).
-  ws.radial.noalias() = X.cwiseProduct(dX).colwise().sum().transpose();
-  dX -= X * ws.radial.asDiagonal();
+  product::tangent_project_in_place(X, dX);
 }
 
 // Adds Σ_j w_ij V x_j for one head to D.
@@ -229,7 +226,7 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   }
   if (velocity != nullptr) {
     *velocity = D;
-    for (Eigen::Index i = 0; i < n; ++i) velocity->col(i) -= X.col(i).dot(D.col(i)) * X.col(i);
+    product::tangent_project_in_place(X, *velocity);
   }
   return J;
 }

@@ -25,6 +25,7 @@
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/scalar.hpp>
 #include <varsphere/functionals/attention_normalization.hpp>
+#include <varsphere/manifolds/product.hpp>
 #include <vector>
 
 namespace varsphere {
@@ -47,7 +48,7 @@ struct AttentionOptions {
 /// Scratch matrices of the fast path, owned by the caller (one per thread).
 struct AttentionWorkspace {
   Eigen::MatrixXd AX, S, Y;
-  Eigen::VectorXd row_max, column_scale, row_sum, radial;
+  Eigen::VectorXd row_max, column_scale, row_sum;
 };
 
 class AttentionField {
@@ -95,7 +96,7 @@ class AttentionField {
   void operator()(const T& t, const Eigen::Matrix<T, -1, -1>& X,
                   Eigen::Matrix<T, -1, -1>& dX) const {
     unprojected_velocity(t, X, dX);
-    for (Eigen::Index i = 0; i < X.cols(); ++i) dX.col(i) -= X.col(i).dot(dX.col(i)) * X.col(i);
+    product::tangent_project_in_place(X, dX);
   }
 
  private:

@@ -46,14 +46,22 @@ Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>> token_map(const T* data, E
   return Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(data + i * d, d);
 }
 
+/// V ← P_X V column by column, v_i ← v_i − ⟨x_i, v_i⟩ x_i (the one tangent projection of the
+/// library; V may be a block or a Ref).
+template <class DX, class DV>
+void tangent_project_in_place(const Eigen::MatrixBase<DX>& X, Eigen::MatrixBase<DV>& V) {
+  detail::require_same_shape(X, V, "tangent_project");
+  for (Eigen::Index i = 0; i < X.cols(); ++i) {
+    const auto radial = X.col(i).dot(V.col(i));  // formed before the column is updated
+    V.col(i) -= radial * X.col(i);
+  }
+}
+
 /// Column-wise tangent projection P_{x_i} v_i.
 template <class DX, class DV>
 Matrix<DX> tangent_project(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DV>& V) {
-  detail::require_same_shape(X, V, "tangent_project");
-  Matrix<DX> out(X.rows(), X.cols());
-  for (Eigen::Index i = 0; i < X.cols(); ++i) {
-    out.col(i) = V.col(i) - X.col(i).dot(V.col(i)) * X.col(i);
-  }
+  Matrix<DX> out = V;
+  tangent_project_in_place(X, out);
   return out;
 }
 

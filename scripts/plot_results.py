@@ -126,7 +126,8 @@ def plot_reproductions(out, written, summary_lines):
     if not os.path.exists(json_path):
         return
     with open(json_path) as f:
-        rows = json.load(f)
+        doc = json.load(f)
+    rows = doc["rows"] if isinstance(doc, dict) else doc
     passed = sum(1 for r in rows if r["pass"])
     summary_lines.append(f"reproduce: {passed} of {len(rows)} rows pass "
                          f"({len({r['id'] for r in rows})} reproductions)")

@@ -46,7 +46,7 @@ TEST_CASE("trajectories round-trip exactly through CSV and HDF5") {
   const Trajectory traj = sample(4);
   for (const char* name : {"t.csv", "t.h5"}) {
     CAPTURE(name);
-    write_trajectory(s.dir / name, traj, {{"model", "sa"}, {"beta", "1"}});
+    write_trajectory(s.dir / name, traj, {{"model", std::string("sa")}, {"beta", 1.0}});
     const Trajectory back = read_trajectory(s.dir / name);
     REQUIRE(back.size() == traj.size());
     for (std::size_t k = 0; k < traj.size(); ++k) {
@@ -76,6 +76,37 @@ TEST_CASE("trajectories round-trip exactly through CSV and HDF5") {
   H5Dclose(x);
   H5Fclose(f);
   CHECK(std::distance(fs::directory_iterator(s.dir), {}) == 2);  // no temporaries left
+}
+
+TEST_CASE("HDF5 attributes are typed: numbers at full precision, strings, matrices in C order") {
+  Scratch s;
+  Eigen::MatrixXd A(2, 3);
+  A << 1.0 / 3.0, -2.5e-17, 4.0, std::nextafter(1.0, 2.0), 1e300, -0.0;
+  const double beta = 0.1 + 0.2;  // not representable in 6 digits
+  write_trajectory(s.dir / "t.h5", sample(2),
+                   {{"beta", beta}, {"name", std::string("a b, c")}, {"A", A}});
+  const TrajectoryAttributes back = read_trajectory_attributes(s.dir / "t.h5");
+  REQUIRE(back.size() == 3);
+  REQUIRE(std::holds_alternative<double>(back.at("beta")));
+  CHECK(std::get<double>(back.at("beta")) == beta);  // bit for bit
+  REQUIRE(std::holds_alternative<std::string>(back.at("name")));
+  CHECK(std::get<std::string>(back.at("name")) == "a b, c");
+  REQUIRE(std::holds_alternative<Eigen::MatrixXd>(back.at("A")));
+  const Eigen::MatrixXd& B = std::get<Eigen::MatrixXd>(back.at("A"));
+  REQUIRE(B.rows() == 2);
+  REQUIRE(B.cols() == 3);
+  CHECK((B - A).cwiseAbs().maxCoeff() == 0.0);
+  // h5py's view: a 2×3 float64 attribute whose first row is A's first row (C order).
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t f = H5Fopen((s.dir / "t.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t a = H5Aopen(f, "A", H5P_DEFAULT);
+  double raw[6];
+  REQUIRE(H5Aread(a, H5T_NATIVE_DOUBLE, raw) >= 0);
+  CHECK(raw[1] == A(0, 1));
+  CHECK(raw[3] == A(1, 0));
+  H5Aclose(a);
+  H5Fclose(f);
+  CHECK(read_trajectory_attributes(s.dir / "none.csv").empty());
 }
 
 TEST_CASE("bad trajectory files give one clear error") {
