@@ -11,6 +11,7 @@
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
+#include "quiet_flag.hpp"
 #include "lagrangian_choice.hpp"
 #include "output_files.hpp"
 
@@ -52,6 +53,7 @@ void run_bvp(const BvpCommandFlags& f) {
 void add_bvp_command(CLI::App& app) {
   auto f = std::make_shared<BvpCommandFlags>();
   CLI::App* cmd = app.add_subcommand("bvp", "Optimal path between two configurations (DEL BVP)");
+  add_quiet_flag(*cmd);
   cmd->add_option("--x0", f->x0, "CSV start configuration")->required();
   cmd->add_option("--x1", f->x1, "CSV end configuration")->required();
   f->bvp.add_to(*cmd);

@@ -22,6 +22,7 @@
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
+#include "quiet_flag.hpp"
 #include "lagrangian_choice.hpp"
 #include "output_files.hpp"
 
@@ -116,6 +117,7 @@ void add_compare_command(CLI::App& app) {
   auto f = std::make_shared<CompareFlags>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "Compare the attention flow with the optimal path between its ends");
+  add_quiet_flag(*cmd);
   cmd->add_option("--x0", f->x0, "CSV initial configuration")->required();
   f->bvp.add_to(*cmd);
   cmd->add_option("--json", f->json, "JSON summary");

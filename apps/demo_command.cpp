@@ -12,6 +12,7 @@
 #include <varsphere/core/configuration.hpp>
 
 #include "commands.hpp"
+#include "quiet_flag.hpp"
 
 namespace varsphere::apps {
 
@@ -62,6 +63,7 @@ void run_demo(const DemoOptions& o) {
 void add_demo_command(CLI::App& app) {
   auto opts = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand("demo", "Tour of the sphere geometry on random tokens");
+  add_quiet_flag(*cmd);
   cmd->add_option("--d", opts->d, "ambient dimension d (tokens on S^{d-1})");
   cmd->add_option("--n", opts->n, "number of tokens");
   cmd->add_option("--seed", opts->seed, "random seed");

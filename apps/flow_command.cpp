@@ -16,6 +16,7 @@
 
 #include "attention_flags.hpp"
 #include "commands.hpp"
+#include "quiet_flag.hpp"
 #include "output_files.hpp"
 #include "provenance.hpp"
 
@@ -34,7 +35,6 @@ struct FlowFlags {
   int save_every = 1;
   std::string out, out_final, json;
   double cluster_threshold = kDefaultClusterThreshold;
-  bool quiet = false;
 };
 
 void run_flow(const FlowFlags& f) {
@@ -63,11 +63,12 @@ void run_flow(const FlowFlags& f) {
   options.save_every = f.save_every;
   options.record = !f.out.empty();
   options.norm = f.attention.placement();
-  ProgressReporter progress("flow", 0.0, f.T, !f.quiet && ProgressReporter::stderr_is_terminal());
+  ProgressReporter progress("flow", 0.0, f.T, !quiet() && ProgressReporter::stderr_is_terminal());
   options.on_step = [&](double t) { progress.update(t); };
 
   const auto start = std::chrono::steady_clock::now();
   const FlowResult result = integrate(field, X0, 0.0, f.T, options);
+  progress.finish();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -131,6 +132,7 @@ void run_flow(const FlowFlags& f) {
 void add_flow_command(CLI::App& app) {
   auto f = std::make_shared<FlowFlags>();
   CLI::App* cmd = app.add_subcommand("flow", "Integrate the attention flow from a configuration");
+  add_quiet_flag(*cmd);
   cmd->add_option("--x0", f->x0, "CSV point set: one token per row")->required();
   cmd->add_option("--T", f->T, "final time")->required();
   f->attention.add_to(*cmd);
@@ -145,7 +147,6 @@ void add_flow_command(CLI::App& app) {
   cmd->add_option("--json", f->json, "JSON summary");
   cmd->add_option("--cluster-threshold", f->cluster_threshold,
                   "tokens i, j are linked when <x_i, x_j> exceeds it");
-  cmd->add_flag("--quiet", f->quiet, "no progress line on stderr");
   cmd->callback([f] { run_flow(*f); });
 }
 

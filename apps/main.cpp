@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   varsphere::apps::set_command_line(argc, argv);
   app.set_version_flag("--version", std::string("varsphere ") + varsphere::version());
   app.require_subcommand(1);
+  // Every option of every command shows its default in --help.
+  app.option_defaults()->always_capture_default();
   varsphere::apps::add_demo_command(app);
   varsphere::apps::add_flow_command(app);
   varsphere::apps::add_bvp_command(app);

@@ -8,6 +8,7 @@
 #include <varsphere/core/error.hpp>
 
 #include "commands.hpp"
+#include "quiet_flag.hpp"
 #include "output_files.hpp"
 #include "provenance.hpp"
 #include "reproduction.hpp"
@@ -85,6 +86,7 @@ void add_reproduce_command(CLI::App& app) {
   auto f = std::make_shared<ReproduceFlags>();
   CLI::App* cmd = app.add_subcommand(
       "reproduce", "Reproduce the papers' theorems and experiments (table of PASS/FAIL rows)");
+  add_quiet_flag(*cmd);
   cmd->add_option("ids", f->ids, "reproduction IDs, or all (default)");
   cmd->add_flag("--quick", f->quick, "smaller grids and samples (all IDs in under a minute)");
   cmd->add_flag("--list", f->list, "print the IDs with their paper and claim, and run nothing");

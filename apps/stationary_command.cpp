@@ -14,6 +14,7 @@
 #include <varsphere/core/configuration.hpp>
 
 #include "commands.hpp"
+#include "quiet_flag.hpp"
 #include "output_files.hpp"
 #include "provenance.hpp"
 
@@ -155,6 +156,7 @@ void add_stationary_command(CLI::App& app) {
   auto f = std::make_shared<StationaryFlags>();
   CLI::App* cmd = app.add_subcommand(
       "stationary", "Stationary point of the interaction energy E_D by ascent or descent");
+  add_quiet_flag(*cmd);
   cmd->add_option("--x0", f->x0, "CSV point set: one token per row (the start)")->required();
   cmd->add_option("--d-matrix", f->d_matrix, "CSV symmetric d x d matrix D (default identity)");
   auto* up = cmd->add_flag("--ascent", f->ascent, "maximize E_D (the default)");

@@ -15,8 +15,14 @@ ProgressReporter::ProgressReporter(std::string label, double t_begin, double t_e
       start_(Clock::now()),
       last_draw_(start_) {}
 
-ProgressReporter::~ProgressReporter() {
-  if (drawn_) std::fprintf(stderr, "\r\033[K");
+ProgressReporter::~ProgressReporter() { finish(); }
+
+void ProgressReporter::finish() {
+  if (!drawn_) return;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  std::fprintf(stderr, "\r\033[K%s: done, t = %.4g in %.1f s\n", label_.c_str(), t_end_, elapsed);
+  std::fflush(stderr);
+  drawn_ = false;
 }
 
 bool ProgressReporter::stderr_is_terminal() {

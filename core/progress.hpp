@@ -1,6 +1,7 @@
 // A progress line on stderr for long runs: shown only when stderr is a terminal, not disabled
-// (--quiet), and the run has lasted more than `delay_seconds`; redrawn at most 5 times a second
-// and erased at the end, so logs and pipes never see it.
+// (--quiet), and the run has lasted more than `delay_seconds`; redrawn at most 5 times a second.
+// finish() (or the destructor) completes it with a newline, so the summary printed next starts
+// on a line of its own; logs and pipes never see it.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,8 @@ class ProgressReporter {
 
   /// Reports that the run has reached time t.
   void update(double t);
+  /// Ends a drawn line with its final state and a newline (nothing if it was never drawn).
+  void finish();
 
   /// True when stderr is a terminal (the default for `enabled` unless --quiet).
   static bool stderr_is_terminal();

@@ -42,4 +42,22 @@ list(LENGTH rows nrows)
 if(NOT nrows EQUAL 29)
   message(FATAL_ERROR "traj.csv has ${nrows} rows, expected 29")
 endif()
-message(STATUS "${out}")
+# --quiet prints nothing (files are still written) on this and every other command.
+if(NOT "${out}" STREQUAL "" OR NOT "${err}" STREQUAL "")
+  message(FATAL_ERROR "flow --quiet printed: ${out}${err}")
+endif()
+execute_process(COMMAND "${EXE}" flow --x0 "${DATA}/x0_d3_n4.csv" --T 1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE loud)
+if(NOT rc EQUAL 0 OR NOT loud MATCHES "energy")
+  message(FATAL_ERROR "flow without --quiet printed no summary: ${loud}")
+endif()
+foreach(cmd "demo;--out;${WORK}/demo" "reproduce;long-context;--quick"
+        "stationary;--x0;${DATA}/x0_d3_n4.csv"
+        "bvp;--x0;${DATA}/x0_d3_n4.csv;--x1;${DATA}/x1_d3_n4.csv;--T;1;--K;4;--lagrangian;kinetic")
+  execute_process(COMMAND "${EXE}" ${cmd} --quiet RESULT_VARIABLE rc OUTPUT_VARIABLE q
+                  ERROR_VARIABLE qe)
+  if(NOT rc EQUAL 0 OR NOT "${q}${qe}" STREQUAL "")
+    message(FATAL_ERROR "${cmd} --quiet: exit ${rc}, printed '${q}${qe}'")
+  endif()
+endforeach()
+message(STATUS "${loud}")
