@@ -1,4 +1,4 @@
-// The attention flags shared by `flow`, `bvp` and `compare` (DESIGN.md, command-line contract):
+// The attention flags shared by `flow`, `bvp` and `compare` (README.md, "Command line"):
 // --model sa|usa, --beta, --qk A.csv, --v V.csv, --norm post|pre, --sign ascent|descent.
 #pragma once
 

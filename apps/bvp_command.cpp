@@ -1,4 +1,4 @@
-// `varsphere bvp`: the optimal path between two configurations for a Lagrangian (DESIGN.md).
+// `varsphere bvp`: the optimal path between two configurations for a Lagrangian (README.md, "Command line").
 #include <iomanip>
 #include <iostream>
 #include <memory>

@@ -1,6 +1,6 @@
 // `varsphere compare`: integrates the attention flow from X0 to T accurately, solves the BVP
 // between X(0) and X(T) for the chosen Lagrangian on K steps, and compares the optimal path with
-// the flow (DESIGN.md; MATH.md §3). With the De Giorgi Lagrangian the two coincide up to O(h²)
+// the flow (docs/math.md §3). With the De Giorgi Lagrangian the two coincide up to O(h²)
 // and the action equals the energy gain.
 #include <chrono>
 #include <filesystem>

@@ -1,5 +1,5 @@
 // `varsphere flow`: integrates the attention flow from a CSV configuration and reports energy,
-// clusters and cost (DESIGN.md, command-line contract).
+// clusters and cost (README.md, "Command line").
 #include <chrono>
 #include <iomanip>
 #include <iostream>

@@ -1,4 +1,4 @@
-// Entry point of the `varsphere` command (DESIGN.md, "Command-line contract").
+// Entry point of the `varsphere` command (README.md, "Command line").
 // Exit status: 0 success, 1 a failed computation or bad data, 2 bad usage (flags).
 #include <exception>
 #include <iostream>

@@ -1,7 +1,7 @@
 // `varsphere stationary`: a stationary point of the interaction energy
 // E_D(X) = (1/n²) Σ_ij exp(⟨x_i, D x_j⟩) reached from a configuration by ascent or descent
 // (find_stationary), its classification by the Riemannian Hessian (classify) and its cluster
-// structure (MATH.md §4, BKKRW).
+// structure (docs/math.md §4, BKKRW).
 #include <chrono>
 #include <iomanip>
 #include <iostream>

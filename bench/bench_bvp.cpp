@@ -1,4 +1,4 @@
-// The De Giorgi BVP for SA (MATH.md §3): n = 16 tokens on S^7, T = 2, K ∈ {64, 128, 256, 512},
+// The De Giorgi BVP for SA (docs/math.md §3): n = 16 tokens on S^7, T = 2, K ∈ {64, 128, 256, 512},
 // between the endpoints of an accurate flow. Targets (issue 4): K = 128 under 2 s on 2 cores,
 // time(K = 512)/time(K = 128) ≤ 5, DEL residual ≤ 1e-9. Counters: iterations, the final DEL
 // residual and its scale, and the distance of the optimal path to the flow. `init` 0 starts from

@@ -1,4 +1,4 @@
-// A configuration of n tokens on S^{d-1}: a d×n matrix, one column per token (MATH.md §0).
+// A configuration of n tokens on S^{d-1}: a d×n matrix, one column per token (docs/math.md §0).
 //
 // The type is a plain Eigen matrix so that every Eigen expression and Map works on it; the
 // invariant (finite, unit columns, d ≥ 2, n ≥ 1) is established by validate_configuration()
@@ -13,7 +13,7 @@ namespace varsphere {
 /// d×n, column i is token x_i ∈ S^{d-1}.
 using Configuration = Eigen::MatrixXd;
 
-/// Default tolerance on |‖x_i‖ − 1| for data coming from users (DESIGN.md).
+/// Default tolerance on |‖x_i‖ − 1| for data coming from users (README.md, "Command line").
 inline constexpr double kUnitTolerance = 1e-6;
 
 /// Throws InvalidInput naming the first problem found: d < 2, n < 1, a non-finite entry

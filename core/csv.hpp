@@ -1,4 +1,4 @@
-// CSV input/output of point sets and matrices (DESIGN.md, "File formats").
+// CSV input/output of point sets and matrices (README.md, "File formats").
 //
 // A point set is one token per row (n rows, d columns), no header; in memory it is the d×n
 // Configuration (a transpose away). A d×d matrix is d rows of d numbers. Numbers are written with

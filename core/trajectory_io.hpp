@@ -1,4 +1,4 @@
-// Trajectory files (DESIGN.md, "File formats"):
+// Trajectory files (README.md, "File formats"):
 //  * `.csv`: header `t,token,x1,...,xd`, then one row per token per saved time (token from 1);
 //  * `.h5`:  datasets `t` [m] and `X` [m][n][d] (C order, readable with h5py), and the run
 //            parameters as typed attributes of the root group (numbers as float64 scalars,

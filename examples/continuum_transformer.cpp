@@ -1,4 +1,4 @@
-// A small continuum Transformer (MATH.md §5, TLLC): 24 tokens on Ω_x = [0, 1], features on
+// A small continuum Transformer (docs/math.md §5, TLLC): 24 tokens on Ω_x = [0, 1], features on
 // Ω_y = [0, 1] with 32 grid points, two heads, smooth kernels, and a user-written LayerSchedule
 // whose attention sharpens with depth (β(t) = 1 + t/4). Every unit of depth is one six-substep
 // splitting step (= one Post-LN encoder block). It prints how the token geometry evolves: the
@@ -8,7 +8,11 @@
 // also reach.
 #include <cmath>
 #include <cstdio>
-#include <varsphere/varsphere.hpp>
+#include <varsphere/functionals/continuum_grid.hpp>
+#include <varsphere/functionals/continuum_layer.hpp>
+#include <varsphere/functionals/layer_norm_projection.hpp>
+#include <varsphere/solvers/clusters.hpp>
+#include <varsphere/solvers/continuum_splitting.hpp>
 
 using namespace varsphere;
 

@@ -7,10 +7,10 @@
 // which is where the solve starts.
 #include <cstdio>
 #include <varsphere/functionals/lagrangian.hpp>
+#include <varsphere/geometry.hpp>
 #include <varsphere/solvers/check_el.hpp>
-#include <varsphere/solvers/el_bvp.hpp>
-#include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
 
 struct PoleAvoidingLagrangian {
   double alpha;

@@ -4,12 +4,10 @@
 // which on the sphere equals SA with β = 1/σ² (|x − y|² = 2 − 2⟨x, y⟩ and the constant cancels).
 // The program integrates both and prints their distance, which is at rounding level.
 #include <cstdio>
-#include <varsphere/varsphere.hpp>
-#include <varsphere/core/configuration.hpp>
-#include <varsphere/core/random.hpp>
 #include <varsphere/functionals/attention_field.hpp>
-#include <varsphere/manifolds/product.hpp>
-#include <varsphere/manifolds/sphere.hpp>
+#include <varsphere/geometry.hpp>
+#include <varsphere/solvers/clusters.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
 
 struct GaussianKernelAttention {
   double sigma;

@@ -4,9 +4,7 @@
 // linearly; the program prints the gradient norm per iteration and checks the optimality
 // condition Σ_k log_x(y_k) = 0.
 #include <cstdio>
-#include <varsphere/varsphere.hpp>
-#include <varsphere/core/random.hpp>
-#include <varsphere/manifolds/sphere.hpp>
+#include <varsphere/geometry.hpp>
 
 int main() {
   using namespace varsphere;

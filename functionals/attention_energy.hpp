@@ -1,4 +1,4 @@
-// The interaction energy of self-attention and its dissipation (MATH.md §2):
+// The interaction energy of self-attention and its dissipation (docs/math.md §2):
 //
 //   E_β(X) = (1/(2βn²)) Σ_{i,j} exp(β⟨x_i, A x_j⟩),
 //

@@ -1,4 +1,4 @@
-// The self-attention vector field on (S^{d-1})^n (MATH.md §2, GLPR):
+// The self-attention vector field on (S^{d-1})^n (docs/math.md §2, GLPR):
 //
 //   dx_i/dt = sign · P_{x_i}( Σ_h Σ_j w^h_ij(t) V_h(t) x_j ),
 //   SA  (softmax):      w^h_ij = exp(β⟨x_i, A_h x_j⟩) / Σ_k exp(β⟨x_i, A_h x_k⟩)
@@ -77,7 +77,7 @@ class AttentionField {
 
   /// Jacobian of the velocity, ∂F_i/∂x_k as the d×d block (i, k) of an (nd)×(nd) matrix (ambient
   /// coordinates, token-major: entry (i·d + a, k·d + b) = ∂F_{i,a}/∂x_{k,b}). Closed form, O(n²d²)
-  /// (MATH.md §2): with s_il = β⟨x_i, A x_l⟩ and D_i = Σ_l w_il V x_l,
+  /// (docs/math.md §2): with s_il = β⟨x_i, A x_l⟩ and D_i = Σ_l w_il V x_l,
   ///   ∂D_i/∂x_k = w_ik V + β w_ik (V x_k − c D_i)(Aᵀx_i)ᵀ + δ_ik β Σ_l w_il (V x_l − c D_i)(A
   ///   x_l)ᵀ,
   /// c = 1 for SA (softmax centering) and 0 for USA, summed over heads and times the sign; then

@@ -1,4 +1,4 @@
-// The continuum self-attention operator (MATH.md §5, TLLC). With the feature integral operators
+// The continuum self-attention operator (docs/math.md §5, TLLC). With the feature integral operators
 //   Q(x, y) = ∫ W^Q(ξ, y) u(x, ξ) dξ,  K(x, y) = ∫ W^K(ξ, y) u(x, ξ) dξ,  V(x, y) = ∫ W^V(ξ, y)
 //   u(x, ξ) dξ,
 // head h acts on its part Ω_y^h of the feature domain (H equal contiguous blocks of the feature

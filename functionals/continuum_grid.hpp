@@ -1,4 +1,4 @@
-// Discretization of the continuum Transformer (MATH.md §5, TLLC): u(x, y) on Ω_x × Ω_y, with x a
+// Discretization of the continuum Transformer (docs/math.md §5, TLLC): u(x, y) on Ω_x × Ω_y, with x a
 // continuous token index and y a continuous feature coordinate, sampled on an N_x × N_y grid
 // (row = token node x_i, column = feature node y_b) with quadrature weights ω^x_i, ω^y_b, so that
 // ∫_{Ω_x} f dx ≈ Σ_i ω^x_i f(x_i) and ∫_{Ω_y} g dy ≈ Σ_b ω^y_b g(y_b).

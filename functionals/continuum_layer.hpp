@@ -1,4 +1,4 @@
-// The weights of one unit of depth of the continuum Transformer (MATH.md §5, TLLC): attention
+// The weights of one unit of depth of the continuum Transformer (docs/math.md §5, TLLC): attention
 // kernels, the feed-forward kernels W_j (operators I + 𝒲_j) and biases b_j(x, y), and the
 // layer-norm constraint S1(σ1, σ2). Depth-dependent weights are a LayerSchedule t ↦ layer.
 #pragma once

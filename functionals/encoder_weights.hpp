@@ -1,6 +1,6 @@
 // The weights of a discrete Post-LN Transformer encoder layer — in PyTorch's layout,
 // nn.TransformerEncoderLayer with d_model = N_y, dim_feedforward = N_y, Linear(x) = x Wᵀ + b —
-// as the kernels of the continuum model (MATH.md §5) on a grid whose feature weights are 1:
+// as the kernels of the continuum model (docs/math.md §5) on a grid whose feature weights are 1:
 //   W^Q = W_qᵀ, W^K = W_kᵀ, W^V = W_vᵀ, W^O = W_oᵀ   (𝒲u = u diag(ω^y) W = u W),
 //   I + W1 = W_linear1ᵀ, I + W2 = W_linear2ᵀ, b_j(x, y) = b_linear_j(y),
 //   layer-norm affine maps σ2·v + σ1 (constant weight σ2 and bias σ1).

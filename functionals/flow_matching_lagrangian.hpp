@@ -1,5 +1,5 @@
 // Flow-matching (Onsager–Machlup type) Lagrangian L = ½ Σ_i w_i(X) |v_i − F_i(t, X)|² for any
-// vector field F (MATH.md §3): attention with general A and V, several heads, time-dependent
+// vector field F (docs/math.md §3): attention with general A and V, several heads, time-dependent
 // heads, or a user functor templated on the scalar. The flow of F is the unique path of zero
 // action, so the BVP between two points of a flow trajectory returns that trajectory.
 // The metric weights default to the product metric; in the metric of a gradient structure it

@@ -1,4 +1,4 @@
-// The interaction energy of layer-normalized self-attention (MATH.md §4, BKKRW), for a symmetric
+// The interaction energy of layer-normalized self-attention (docs/math.md §4, BKKRW), for a symmetric
 // interaction matrix D (β absorbed into D):
 //     E_D(μ) = ∫∫ exp(⟨x, D y⟩) dμ(x) dμ(y),   particles: E_D(X) = (1/n²) Σ_ij exp(⟨x_i, D x_j⟩).
 // With e_ij = exp(⟨x_i, D x_j⟩):
@@ -6,11 +6,11 @@
 //     ∂²E/∂x_i∂x_k = (2/n²) e_ik (D + D x_k (D x_i)ᵀ)                             (k ≠ i),
 //     ∂²E/∂x_i²     = (2/n²) [Σ_{j≠i} e_ij D x_j (D x_j)ᵀ + e_ii (D + 2 D x_i (D x_i)ᵀ)],
 // and on (S^{d−1})^n the Riemannian gradient P_{x_i}∇_{x_i}E and Hessian
-//     Hess E[u]_i = P_{x_i} Σ_k ∂²E/∂x_i∂x_k u_k − ⟨x_i, ∇_{x_i}E⟩ u_i   (MATH.md §1).
+//     Hess E[u]_i = P_{x_i} Σ_k ∂²E/∂x_i∂x_k u_k − ⟨x_i, ∇_{x_i}E⟩ u_i   (docs/math.md §1).
 // Stationary points: P_{x_i} ∫ e^{⟨x_i, D y⟩} D y dμ(y) = 0 on the support of μ. The same energy,
 // first variation and residual are defined for any discrete measure (weighted particles, grid
 // measures on S¹), of which the particles' empirical measure is the equal-weight case.
-// E_D is twice the attention energy E_β of MATH.md §2 with β = 1 and A = D, which computes it.
+// E_D is twice the attention energy E_β of docs/math.md §2 with β = 1 and A = D, which computes it.
 #pragma once
 
 #include <Eigen/Core>

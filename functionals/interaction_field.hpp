@@ -1,4 +1,4 @@
-// The ascent and descent flows of the interaction energy E_D (MATH.md §4, BKKRW):
+// The ascent and descent flows of the interaction energy E_D (docs/math.md §4, BKKRW):
 //
 //   unit mobility:     ẋ_i = ± P_{x_i}( (1/n) Σ_j e_ij D x_j )                 = ± (n/2) grad_{x_i}
 //   E_D, softmax mobility:  ẋ_i = ± P_{x_i}( Σ_j e_ij D x_j / Σ_k e_ik )            (mobility

@@ -1,4 +1,4 @@
-// Kinetic Lagrangian L = ½ Σ_i |v_i|² (MATH.md §3): its Euler–Lagrange solutions are great circles,
+// Kinetic Lagrangian L = ½ Σ_i |v_i|² (docs/math.md §3): its Euler–Lagrange solutions are great circles,
 // x_i'' = −|x_i'|² x_i, and its BVP minimizers the constant-speed geodesics (slerp).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Layer normalization and ReLU as projections (MATH.md §5, TLLC).
+// Layer normalization and ReLU as projections (docs/math.md §5, TLLC).
 //
 // S1(σ1, σ2) = {u : for every token x, mean_y u = σ1 and var_y u = σ2²}, with
 //   mean_y u(x) = (1/|Ω_y|) ∫ u(x, y) dy,   var_y u(x) = (1/|Ω_y|) ∫ (u(x, y) − mean)² dy.

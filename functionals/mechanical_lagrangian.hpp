@@ -1,4 +1,4 @@
-// Mechanical Lagrangian L = ½ Σ_i |v_i|² − U(X) with a user potential (MATH.md §3). Its
+// Mechanical Lagrangian L = ½ Σ_i |v_i|² − U(X) with a user potential (docs/math.md §3). Its
 // Euler–Lagrange equation on (S^{d-1})^n is x_i'' = −P_{x_i} ∇_{x_i} U − |x_i'|² x_i; solutions are
 // stationary points of the action, not always minimizers, so the BVP solver drives the discrete
 // Euler–Lagrange equations to zero instead of minimizing.

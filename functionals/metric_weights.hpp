@@ -1,5 +1,5 @@
 // Per-token weights w_i(X) of the metrics in which the attention flows are gradient flows
-// (MATH.md §2): g_X(a, b) = Σ_i w_i(X) ⟨a_i, b_i⟩ with
+// (docs/math.md §2): g_X(a, b) = Σ_i w_i(X) ⟨a_i, b_i⟩ with
 //   Euclidean (product metric):  w_i = 1,
 //   USA metric:                  w_i = 1/n,
 //   SA metric:                   w_i = Z_i(X)/n², Z_i = Σ_k exp(β⟨x_i, A x_k⟩).

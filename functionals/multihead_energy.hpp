@@ -1,4 +1,4 @@
-// The H-head interaction energy with time-dependent weights (MATH.md §6, MDCBS):
+// The H-head interaction energy with time-dependent weights (docs/math.md §6, MDCBS):
 //
 //   ℰ(X; D) = (1/(2Hn²)) Σ_h Σ_{i,j} e^h_ij,   e^h_ij = exp(⟨x_i, D_h x_j⟩),   D_h symmetric,
 //

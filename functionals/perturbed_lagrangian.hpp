@@ -1,4 +1,4 @@
-// Perturbed Lagrangian L + εM (MATH.md §3, the "inexact" functionals): any two Lagrangians and a
+// Perturbed Lagrangian L + εM (docs/math.md §3, the "inexact" functionals): any two Lagrangians and a
 // real ε. When both are least-squares Lagrangians and ε ≥ 0 it is one as well, with residuals
 // [r_L ; sqrt(ε) r_M], so the BVP keeps the Levenberg–Marquardt path.
 #pragma once

@@ -1,4 +1,4 @@
-// Time-dependent head weights (MATH.md §6, MDCBS): dD_h = f_h(D_h, t) dt + σ dS_h, with
+// Time-dependent head weights (docs/math.md §6, MDCBS): dD_h = f_h(D_h, t) dt + σ dS_h, with
 // S = (W + Wᵀ)/2 a symmetric matrix Brownian motion (W: d×d independent Brownian motions), so
 // E[⟨x, dS y⟩²] = ½(|x|²|y|² + ⟨x, y⟩²) dt. Kinds:
 //   frozen           f = 0, σ = 0;

@@ -1,5 +1,5 @@
 // Probability measures on S^{d−1} with finite support: μ = Σ_k w_k δ_{x_k}, w_k ≥ 0, Σ_k w_k = 1
-// (MATH.md §4). n equal weights are the particle (empirical) measure of a configuration; weights
+// (docs/math.md §4). n equal weights are the particle (empirical) measure of a configuration; weights
 // on the equispaced grid θ_k = 2πk/N of S¹ discretize a density ρ(θ) as w_k = ρ(θ_k)·2π/N (the
 // trapezoidal rule, spectrally accurate for smooth periodic integrands).
 #pragma once

@@ -1,4 +1,4 @@
-// Open hemispheres (MATH.md §2, item 3; GLPR's cone collapse): all tokens lie in an open
+// Open hemispheres (docs/math.md §2, item 3; GLPR's cone collapse): all tokens lie in an open
 // hemisphere iff some w has ⟨w, x_i⟩ > 0 for every i. For points in general position the cone
 // {w : ⟨w, x_i⟩ ≥ 0} is then a polyhedral cone with interior whose extreme rays are orthogonal to
 // d − 1 of the points, so it suffices to test w = ±(the normal of d − 1 points), with the points

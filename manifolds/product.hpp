@@ -1,4 +1,4 @@
-// The product manifold M = (S^{d-1})^n with runtime d and n (MATH.md §1, "Product manifold").
+// The product manifold M = (S^{d-1})^n with runtime d and n (docs/math.md §1, "Product manifold").
 //
 // A point is a d×n matrix (a column per token), a tangent vector at X a d×n matrix V with
 // ⟨x_i, v_i⟩ = 0. Every operation acts column by column through the single-sphere functions of

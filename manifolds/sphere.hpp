@@ -1,4 +1,4 @@
-// Geometry of the unit sphere S^{d-1} ⊂ R^d (MATH.md §1), as pure free functions templated on the
+// Geometry of the unit sphere S^{d-1} ⊂ R^d (docs/math.md §1), as pure free functions templated on the
 // scalar so that the same code runs with double and with ceres::Jet (automatic differentiation).
 //
 // Conventions: points x, y are unit vectors; tangent vectors at x satisfy ⟨x, v⟩ = 0. Arguments
@@ -6,7 +6,7 @@
 // variants write into a caller-provided vector (e.g. a column of a d×n matrix) without allocating;
 // the plain variants return a new vector. Nothing here holds state.
 //
-// Numerical choices (DESIGN.md, "Numerics that anchors got wrong"):
+// Numerical choices (docs/math.md §1):
 //  * distances and angles use θ = 2·atan2(‖x − y‖, ‖x + y‖), accurate at θ ≈ 0 and θ ≈ π;
 //  * sin(t)/t, cos t and θ/sin θ switch to Taylor series in t² below kSeriesThreshold, so that
 //    Jets get the right first-order derivative at v = 0 / y = x instead of 0 or NaN;
@@ -78,7 +78,7 @@ Vector<DY> project(const Eigen::MatrixBase<DY>& y) {
   return y / detail::sqrt_of(n2);
 }
 
-/// Exponential map exp_x(v) = cos(‖v‖) x + sin(‖v‖) v/‖v‖ (MATH.md §1), written into `out`.
+/// Exponential map exp_x(v) = cos(‖v‖) x + sin(‖v‖) v/‖v‖ (docs/math.md §1), written into `out`.
 template <class DX, class DV, class DO>
 void exp_into(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DV>& v,
               const Eigen::MatrixBase<DO>& out) {
@@ -131,7 +131,7 @@ Vector<DX> log(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) {
   return out;
 }
 
-/// Geodesic distance θ = 2·atan2(‖x − y‖, ‖x + y‖) (MATH.md §1). At θ = 0 the derivative of a
+/// Geodesic distance θ = 2·atan2(‖x − y‖, ‖x + y‖) (docs/math.md §1). At θ = 0 the derivative of a
 /// Jet result is 0 (a subgradient), at θ = π it is 0 as well; never NaN.
 template <class DX, class DY>
 typename DX::Scalar distance(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) {
@@ -146,7 +146,7 @@ typename DX::Scalar distance(const Eigen::MatrixBase<DX>& x, const Eigen::Matrix
 
 /// Parallel transport of u ∈ T_x along the minimizing geodesic from x to y, into `out`:
 ///   Γ(u) = u − (2⟨x + y, u⟩ / ‖x + y‖²)(x + y),
-/// which for tangent u equals MATH.md's u − (⟨log_x y, u⟩/θ²)(log_x y + log_y x) and is smooth at
+/// which for tangent u equals docs/math.md's u − (⟨log_x y, u⟩/θ²)(log_x y + log_y x) and is smooth at
 /// θ = 0. Returns false within kCutLocusTolerance of the antipode.
 template <class DX, class DY, class DU, class DO>
 bool try_transport_into(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y,
@@ -177,7 +177,7 @@ Vector<DX> geodesic(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>&
   return exp(x, t * log(x, y));
 }
 
-/// Metric retraction R_x(v) = (x + v)/‖x + v‖ (MATH.md §1).
+/// Metric retraction R_x(v) = (x + v)/‖x + v‖ (docs/math.md §1).
 template <class DX, class DV>
 Vector<DX> retract(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DV>& v) {
   return project(x + v);

@@ -1,5 +1,5 @@
 // The tangent bundle T(S^{d-1})^n: points (X, V) with X ∈ (S^{d-1})^n and V ∈ T_X, the state
-// space of Lagrangian mechanics (MATH.md §3). n = 1 is the tangent bundle of one sphere.
+// space of Lagrangian mechanics (docs/math.md §3). n = 1 is the tangent bundle of one sphere.
 #pragma once
 
 #include <Eigen/Core>
@@ -52,7 +52,7 @@ class TangentBundlePoint {
 /// Geodesic flow on the tangent bundle: the state (γ(t), γ'(t)) of the geodesic with
 /// γ(0) = x_i, γ'(0) = v_i, token by token:
 ///   γ(t) = cos(t‖v‖) x + sin(t‖v‖) v/‖v‖,   γ'(t) = −‖v‖ sin(t‖v‖) x + cos(t‖v‖) v.
-/// It solves the Euler–Lagrange equation of the kinetic Lagrangian, x'' = −|x'|² x (MATH.md §3).
+/// It solves the Euler–Lagrange equation of the kinetic Lagrangian, x'' = −|x'|² x (docs/math.md §3).
 inline TangentBundlePoint geodesic_flow(const TangentBundlePoint& state, double t) {
   const auto& X = state.point();
   const auto& V = state.velocity();

@@ -1,4 +1,4 @@
-// Cluster structure of a configuration (DESIGN.md: clusters are the connected components of
+// Cluster structure of a configuration (README.md: clusters are the connected components of
 // the graph with an edge between i and j when ⟨x_i, x_j⟩ > threshold, default 0.999).
 #pragma once
 

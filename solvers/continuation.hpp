@@ -1,5 +1,5 @@
 // Continuation of the BVP in a parameter (ε of L + εM, β, ...): the problems are solved in the
-// given order, each warm-started from the previous optimal path (MATH.md §3, "ε-perturbed
+// given order, each warm-started from the previous optimal path (docs/math.md §3, "ε-perturbed
 // Lagrangians ... with continuation").
 #pragma once
 

@@ -1,4 +1,4 @@
-// Operator splitting of the continuum Transformer (MATH.md §5, TLLC).
+// Operator splitting of the continuum Transformer (docs/math.md §5, TLLC).
 //
 // One splitting step of size Δt from u0 (all operators on the grid of functionals/continuum_grid):
 //   1. u1 = u0 + Δt Attn(u0)                       attention + residual
@@ -7,7 +7,7 @@
 //   4. u4 = u3 + 𝒲2 u3 + b2                        FFN layer 2 with weights I + W2
 //   5. u5 = (u2 + Δt u4)/(1 + Δt)                  residual around the FFN
 //   6. u6 = Proj_S1(u5)                            layer norm
-// (𝒲u = ∫ W(ξ, y) u(x, ξ) dξ.) With Δt = 1 this is MATH.md's six-substep Lie splitting of one unit
+// (𝒲u = ∫ W(ξ, y) u(x, ξ) dξ.) With Δt = 1 this is docs/math.md's six-substep Lie splitting of one unit
 // of depth, u5 = ½(u4 + u2), and equals a Post-LN encoder block u ↦ LN(u″ + FFN(u″)),
 // u″ = LN(u + Attn(u)), because LN(c v) = LN(v) for c > 0. With Δt → 0 (1/Δt substeps per unit
 // of depth) it is the Lie–Euler discretization of the continuous-depth model

@@ -1,4 +1,4 @@
-// Diagnostics along a trajectory (MATH.md §2): energy E_β, number of clusters, minimum pairwise
+// Diagnostics along a trajectory (docs/math.md §2): energy E_β, number of clusters, minimum pairwise
 // inner product, and the times at which the number of clusters drops (merge times).
 #pragma once
 

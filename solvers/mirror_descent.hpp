@@ -1,5 +1,5 @@
 // Exponentiated-gradient (mirror) descent on probability weights over a fixed support
-// (MATH.md §4: minimizing densities on S¹ as grid measures). For an objective F(w) on the simplex
+// (docs/math.md §4: minimizing densities on S¹ as grid measures). For an objective F(w) on the simplex
 // with first variation g = ∂F/∂w, one step is
 //     w_k ← w_k exp(∓η g_k) / Σ_l w_l exp(∓η g_l)        (− descent, + ascent),
 // mirror descent with the entropy as Bregman divergence: weights stay positive and sum to 1.

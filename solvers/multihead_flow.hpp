@@ -1,4 +1,4 @@
-// Coupled integration of tokens and head weights with an energy ledger (MATH.md §6, MDCBS).
+// Coupled integration of tokens and head weights with an energy ledger (docs/math.md §6, MDCBS).
 //
 // Step k (t_k = kΔt), Euler–Maruyama for the weights and the normalized explicit step for tokens:
 //   ΔD_h = f_h(D_h, t_k) Δt + σ ΔS_h,        ΔS_h = (ΔW_h + ΔW_hᵀ)/2, ΔW_h ~ N(0, Δt) entrywise,

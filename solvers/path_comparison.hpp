@@ -1,4 +1,4 @@
-// Comparison of a path with a flow trajectory on the same time grid (MATH.md §3 checks):
+// Comparison of a path with a flow trajectory on the same time grid (docs/math.md §3 checks):
 // sup and L² (trapezoid in time) geodesic distance on the product, the length of each path and
 // the geodesic distance between its endpoints.
 #pragma once

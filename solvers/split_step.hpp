@@ -1,5 +1,5 @@
 // One step of the discrete action of a SplitLeastSquaresLagrangian (functionals/lagrangian.hpp),
-// L = ½|R r|² + dΦ/dt, written as a nearly zero-residual least-squares term (MATH.md §3, the
+// L = ½|R r|² + dΦ/dt, written as a nearly zero-residual least-squares term (docs/math.md §3, the
 // null Lagrangian). With the step residual r̃ = sqrt(h)·r(t*, M_k, V_k) (discrete_lagrangian.hpp,
 // L_d = ½|r̃|²), the partner rows R r̃ and the defect
 //     c_k = ½|r̃|² − ½|R r̃|² − (Φ(X_{k+1}) − Φ(X_k)),

@@ -1,4 +1,4 @@
-// Deterministic head weights solved once (MATH.md §6, σ = 0): D_h(t) on [t0, t1] by classical
+// Deterministic head weights solved once (docs/math.md §6, σ = 0): D_h(t) on [t0, t1] by classical
 // RK4 with step h on Ḋ_h = f_h(D_h, t), kept at the nodes with their rates, and cubic Hermite
 // interpolation in between (fourth order, C¹). The weights do not depend on the tokens, so the
 // token flow is an ordinary time-dependent multi-head attention field and every scheme of

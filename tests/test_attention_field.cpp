@@ -1,4 +1,4 @@
-// The attention vector field (MATH.md §2): the fast double path equals the generic template for
+// The attention vector field (docs/math.md §2): the fast double path equals the generic template for
 // every kind of head, Jet derivatives equal finite differences, outputs are tangent, β = 100 is
 // stable, the antipodal pair is stationary, the circle reduces to the angle ODE, and the
 // USA/SA flows are gradient flows of E_β (velocity = n·grad E, resp. the Z-weighted gradient).
@@ -206,7 +206,7 @@ TEST_CASE(
   const int d = 3, n = 12;
   const MatrixXd X = product::random_point(rng, d, n);
   for (double beta : {0.5, 3.0}) {
-    // Symmetric A and V = A keep the structure (MATH.md §2).
+    // Symmetric A and V = A keep the structure (docs/math.md §2).
     const MatrixXd A = random_symmetric(rng, d, 0.8);
     const MatrixXd grad = attention_energy_riemannian_gradient(X, A, beta);
     const AttentionField usa(d, {{A, A}}, {AttentionNormalization::Unnormalized, beta, 1.0});

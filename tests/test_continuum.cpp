@@ -1,4 +1,4 @@
-// The continuum Transformer (MATH.md §5, TLLC): the splitting step against PyTorch's Post-LN
+// The continuum Transformer (docs/math.md §5, TLLC): the splitting step against PyTorch's Post-LN
 // encoder (stored outputs), the layer-norm projection, and convergence in Δt and in the grids.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Properties of the attention flows (MATH.md §2): the equiangular reduction to a scalar ODE
+// Properties of the attention flows (docs/math.md §2): the equiangular reduction to a scalar ODE
 // (Post-LN and Pre-LN), monotone energy with dE/dt = dissipation, convergence orders of the
 // schemes, the save grid, and failure reporting.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// The published research code's cases (MATH.md §2, items 1 and 5):
+// The published research code's cases (docs/math.md §2, items 1 and 5):
 //  * rotf: SA, n = 64, d = 3, β = 1 — the authors' Euler scheme replayed to 1e-9, the continuous
 //    ODE solved by dopri5 against DOP853 to 1e-8, the energy rising monotonically to e/2;
 //  * dotm: SA on the circle, n = 5, β = 4 — replay, and the metastable merge times of the ODE

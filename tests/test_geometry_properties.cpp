@@ -1,4 +1,4 @@
-// The geometry property suite (MATH.md §1 checks), written once and run for every manifold
+// The geometry property suite (docs/math.md §1 checks), written once and run for every manifold
 // (S^{d-1} and (S^{d-1})^n, several d) and for both scalars (double and ceres::Jet values).
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // E_D on discrete measures, mirror descent on grid weights, and the ascent/descent flows of E_D
-// (MATH.md §4, BKKRW), at reduced sizes: identities to rounding, first variations against finite
+// (docs/math.md §4, BKKRW), at reduced sizes: identities to rounding, first variations against finite
 // differences, closed forms (I₀(1), f/ε = I₁(1)/(2I₂(1))), convergence orders.
 #include <doctest/doctest.h>
 

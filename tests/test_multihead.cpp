@@ -1,4 +1,4 @@
-// Multi-head energies with time-dependent weights (MATH.md §6, MDCBS): the ledger's terms against
+// Multi-head energies with time-dependent weights (docs/math.md §6, MDCBS): the ledger's terms against
 // finite differences and the attention field, the Itô rate, the weight processes, and the
 // simulation's noise path and balance.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Interaction energies E_D on (S^{d−1})^n (MATH.md §4): derivatives against Jets and finite
+// Interaction energies E_D on (S^{d−1})^n (docs/math.md §4): derivatives against Jets and finite
 // differences, and stationary points found and classified for closed-form extremizers.
 #include <ceres/ceres.h>
 

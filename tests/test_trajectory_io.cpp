@@ -54,7 +54,7 @@ TEST_CASE("trajectories round-trip exactly through CSV and HDF5") {
       CHECK((back.frames[k] - traj.frames[k]).cwiseAbs().maxCoeff() == 0.0);
     }
   }
-  // The CSV layout of DESIGN.md.
+  // The CSV layout of README.md, "File formats".
   std::ifstream in(s.dir / "t.csv");
   std::string header, first;
   std::getline(in, header);

@@ -1,4 +1,4 @@
-// antipodal-stationary (GLPR, MATH.md §2 item 2): the pair (x, −x) is a stationary point of the
+// antipodal-stationary (GLPR, docs/math.md §2 item 2): the pair (x, −x) is a stationary point of the
 // SA and USA flows for every β: P_x(w₁x − w₂x) = 0, including at β = 100 where the softmax must be
 // stabilized to be evaluated at all.
 #include <varsphere/core/random.hpp>

@@ -1,4 +1,4 @@
-// checkel-flow (MATH.md §3): the projected Euler–Lagrange residual along an accurate SA flow
+// checkel-flow (docs/math.md §3): the projected Euler–Lagrange residual along an accurate SA flow
 // trajectory vanishes for the flow's own Lagrangians (flow matching, De Giorgi) and not for the
 // kinetic one (the flow is not a geodesic).
 #include <varsphere/core/random.hpp>

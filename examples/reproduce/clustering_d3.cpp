@@ -1,4 +1,4 @@
-// clustering-d3 (GLPR, MATH.md §2 item 1): in d = 3, from random starts, SA and USA flows with
+// clustering-d3 (GLPR, docs/math.md §2 item 1): in d = 3, from random starts, SA and USA flows with
 // Q = K = V = I end in a single cluster and the energy rises to its maximum e^β/(2β).
 #include <cmath>
 #include <sstream>

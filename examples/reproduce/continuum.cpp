@@ -1,4 +1,4 @@
-// The continuum Transformer of TLLC (MATH.md §5): operator splitting = Post-LN encoder block,
+// The continuum Transformer of TLLC (docs/math.md §5): operator splitting = Post-LN encoder block,
 // layer norm = projection onto S1, convergence under refinement, and the link to the sphere
 // dynamics of GLPR through the layer-norm constraint.
 #include <cmath>

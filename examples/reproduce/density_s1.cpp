@@ -1,4 +1,4 @@
-// Minimizing densities of E_D on S¹ (BKKRW, MATH.md §4), as grid measures minimized by mirror
+// Minimizing densities of E_D on S¹ (BKKRW, docs/math.md §4), as grid measures minimized by mirror
 // descent. For D = diag(1, 1 + ε) the minimizer is ∝ exp(f cos 2θ) with, to first order,
 // f = ε I₁(1)/(2 I₂(1)): linearizing δE/δμ = const around the uniform density, the kernel maps
 // cos 2θ to I₂(1) cos 2θ and the ε-term adds ε I₁(1) sin²θ = ε I₁(1)(1 − cos 2θ)/2.

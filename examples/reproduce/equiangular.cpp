@@ -1,4 +1,4 @@
-// equiangular (GLPR, MATH.md §2 item 4): an equiangular start stays equiangular and its inner
+// equiangular (GLPR, docs/math.md §2 item 4): an equiangular start stays equiangular and its inner
 // product follows the scalar ρ-ODE, for SA and USA; the particle flow and the ODE agree to 1e-10.
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>

@@ -1,4 +1,4 @@
-// The extremizers of E_D(μ) = ∫∫ exp(⟨x, D y⟩) dμ dμ (BKKRW, MATH.md §4), found on particles by
+// The extremizers of E_D(μ) = ∫∫ exp(⟨x, D y⟩) dμ dμ (BKKRW, docs/math.md §4), found on particles by
 // find_stationary (L-BFGS + Newton to a stationarity residual ≤ 1e-10) and classified by the
 // Riemannian Hessian (classify). Multi-start: ascent from a random start can stop at a
 // particle-level local maximum (clusters at +v and −v), so the global maximum is the best of

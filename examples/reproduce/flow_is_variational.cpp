@@ -1,4 +1,4 @@
-// flow-is-variational-usa / -sa / flow-matching-general (MATH.md §3): between the endpoints of an
+// flow-is-variational-usa / -sa / flow-matching-general (docs/math.md §3): between the endpoints of an
 // attention flow, the BVP minimizer of the De Giorgi Lagrangian (gradient structure, A = V = I)
 // or of the flow-matching Lagrangian (any A, V) is the flow itself up to O(h²), and for De Giorgi
 // the minimal action equals the energy gain E(X_T) − E(X_0) up to O(h²).

@@ -1,4 +1,4 @@
-// geodesic-bvp (MATH.md §3): the kinetic BVP is solved by great circles with action d²/(2T), and
+// geodesic-bvp (docs/math.md §3): the kinetic BVP is solved by great circles with action d²/(2T), and
 // the midpoint rule converges at order 2 (the left-endpoint rule at order 1) on a problem with a
 // known solution: flow matching for an SA field with a general A, whose minimizer is the flow.
 #include <varsphere/core/linear_fit.hpp>

@@ -1,4 +1,4 @@
-// inexact-epsilon (Gracyk's ε-inexact setting, MATH.md §3): for L + εM the optimal path moves by
+// inexact-epsilon (Gracyk's ε-inexact setting, docs/math.md §3): for L + εM the optimal path moves by
 // O(ε) — the fitted slope of log(displacement) against log ε is 1 — computed by continuation in
 // ε with warm starts.
 #include <varsphere/core/linear_fit.hpp>

@@ -1,4 +1,4 @@
-// long-context (GLPR, MATH.md §2 item 6): one self-attention layer (Q = K = V = I, output
+// long-context (GLPR, docs/math.md §2 item 6): one self-attention layer (Q = K = V = I, output
 // y_i = Σ_j softmax_j(β⟨x_i, x_j⟩) x_j, normalized) on n equiangular tokens ⟨x_i, x_j⟩ = ρ with
 // β = γ log n. With a = e^β and b = e^{βρ} the output is y_i ∝ (a − b) x_i + b Σ_j x_j; as n → ∞
 // the output inner product tends to 1 if γ < 1/(1−ρ) (the mean dominates), to 4ρ/(1+3ρ) at

@@ -1,4 +1,4 @@
-// metastability-dotm (GLPR "Dynamic metastability", MATH.md §2 item 5): the published 5-token
+// metastability-dotm (GLPR "Dynamic metastability", docs/math.md §2 item 5): the published 5-token
 // SA case on the circle with β = 4 (HugoKoubbi/2024-transformers-dotm, kinetic.py, its fixed
 // start): the clusters merge at t ≈ 1.27, 2.41, 5.20 and — after a long metastable two-cluster
 // phase — 328.4, the merge times of the continuous ODE in the published data. The energy is a

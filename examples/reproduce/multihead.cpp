@@ -1,5 +1,5 @@
 // Multi-head attention with time-dependent weights as a time-dependent gradient flow (MDCBS,
-// MATH.md §6): the energy balance along the project's velocity, the paper's metric slope 𝒢²,
+// docs/math.md §6): the energy balance along the project's velocity, the paper's metric slope 𝒢²,
 // its head-count scaling for Ornstein–Uhlenbeck and oscillating weights, and stability in the
 // initial data.
 #include <cmath>

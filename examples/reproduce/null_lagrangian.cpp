@@ -1,4 +1,4 @@
-// null-lagrangian (MATH.md §3): in the metric g of the gradient structure, the De Giorgi and
+// null-lagrangian (docs/math.md §3): in the metric g of the gradient structure, the De Giorgi and
 // flow-matching Lagrangians differ by ⟨V, grad_g E⟩_g = dE/dt, whose Euler–Lagrange residual
 // vanishes identically: both give the same optimal path.
 #include <varsphere/core/random.hpp>

@@ -1,4 +1,4 @@
-// pre-vs-post-ln (GLPR, MATH.md §2): on an equiangular SA start, Post-LN contracts at the
+// pre-vs-post-ln (GLPR, docs/math.md §2): on an equiangular SA start, Post-LN contracts at the
 // exponential rate 1 − ρ ~ e^{−2t} (near ρ = 1 the ρ-ODE is ρ' ≈ 2(1 − ρ)), while Pre-LN, whose
 // speed is divided by the growing norm r ≈ t of the unnormalized stream, contracts only
 // polynomially, 1 − ρ ~ 1/t² (ρ' ≈ 2(1 − ρ)/t). Both measured on the particle flow.

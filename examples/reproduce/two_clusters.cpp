@@ -1,4 +1,4 @@
-// Ascent of E_D from random data on S¹ with D = diag(1, δ) (BKKRW, MATH.md §4): the paper's
+// Ascent of E_D from random data on S¹ with D = diag(1, δ) (BKKRW, docs/math.md §4): the paper's
 // normalized-step scheme x_i ← normalize(x_i + τ (1/n) Σ_j e_ij D x_j) with n = 100 tokens.
 // Near δ = 1 (nearly isotropic) the tokens merge into one cluster before the anisotropy can
 // split them; otherwise they settle as two clusters at ± the top eigenvector. The authors report a

@@ -1,4 +1,4 @@
-// wendel-hemisphere (GLPR, MATH.md §2 item 3): (a) the Monte Carlo frequency of n uniform points
+// wendel-hemisphere (GLPR, docs/math.md §2 item 3): (a) the Monte Carlo frequency of n uniform points
 // on S^{d−1} lying in an open hemisphere matches Wendel's formula within 3 standard errors;
 // (b) from a hemisphere start the flow collapses exponentially fast. Near a cluster the flow
 // linearizes to dε_i/dt = −c(ε_i − ε̄), with c = 1 for SA (the softmax weights become uniform)

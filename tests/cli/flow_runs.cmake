@@ -1,5 +1,5 @@
 # `varsphere flow` writes the trajectory (CSV and HDF5), the final configuration and a JSON
-# summary with the fields of DESIGN.md; the SA flow with A = V = I raises the energy and, from
+# summary with the fields the README lists; the SA flow with A = V = I raises the energy and, from
 # four tokens in an open hemisphere, ends in one cluster with energy e^beta/(2 beta).
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")

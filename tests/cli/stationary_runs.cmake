@@ -1,4 +1,4 @@
-# `varsphere stationary` finds the closed-form extremizers of E_D (MATH.md §4) and writes the
+# `varsphere stationary` finds the closed-form extremizers of E_D (docs/math.md §4) and writes the
 # JSON fields it promises: ascent with D = I ends at a point mass (E = e, one cluster, a maximum);
 # descent with D = I (read from a file) ends at the regular tetrahedron,
 # E = (4e + 12e^{-1/3})/16, a minimum modulo rotations.
