@@ -58,16 +58,21 @@ void validate_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& M, const std::s
 
 Configuration normalize_columns(const Eigen::Ref<const Eigen::MatrixXd>& X) {
   validate_finite(X, "normalize_columns");
-  Configuration out(X.rows(), X.cols());
   for (Eigen::Index i = 0; i < X.cols(); ++i) {
-    const double norm = X.col(i).norm();
-    if (norm == 0.0) {
+    if (X.col(i).squaredNorm() == 0.0) {
       throw InvalidInput("normalize_columns: token " + std::to_string(i + 1) +
                          " is the zero vector");
     }
-    out.col(i) = X.col(i) / norm;
   }
+  Configuration out = X;
+  normalize_columns_in_place(out);
   return out;
+}
+
+void normalize_columns_in_place(Eigen::Ref<Eigen::MatrixXd> X) {
+  // Column by column: a one-line `X *= diag(1/‖x_i‖)` would re-read norms of columns it is
+  // already rescaling (Eigen evaluates that expression lazily).
+  for (Eigen::Index i = 0; i < X.cols(); ++i) X.col(i) /= X.col(i).norm();
 }
 
 }  // namespace varsphere

@@ -31,5 +31,8 @@ void validate_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& M, const std::s
 
 /// Each column divided by its norm; throws InvalidInput on a zero or non-finite column.
 Configuration normalize_columns(const Eigen::Ref<const Eigen::MatrixXd>& X);
+/// The same in place and unchecked (a zero column becomes NaN): for inner loops whose input is
+/// already known to be finite and nonzero, e.g. a Runge–Kutta stage near the sphere.
+void normalize_columns_in_place(Eigen::Ref<Eigen::MatrixXd> X);
 
 }  // namespace varsphere

@@ -35,12 +35,6 @@ std::string to_string(FlowScheme scheme) {
 
 namespace {
 
-void normalize_in_place(Eigen::MatrixXd& X) {
-  // Column by column: a one-line `X *= diag(1/‖x_i‖)` would re-read norms of columns it is
-  // already rescaling (Eigen evaluates that expression lazily).
-  for (Eigen::Index i = 0; i < X.cols(); ++i) X.col(i) /= X.col(i).norm();
-}
-
 void require_finite_state(const Eigen::MatrixXd& X, double t) {
   if (!X.allFinite()) {
     throw Error("flow: the state became non-finite at t = " + std::to_string(t) +
@@ -90,7 +84,7 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   auto system = [&](const State& x, State& dxdt, double t) {
     ++result.rhs_evaluations;
     on_sphere = x;
-    normalize_in_place(on_sphere);
+    normalize_columns_in_place(on_sphere);
     if (pre) {
       ev.unprojected_velocity(t, on_sphere, dxdt);
     } else {
@@ -105,7 +99,7 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   // to the last bit); Pre-LN streams and dopri5 interpolants are normalized for output.
   auto tokens_of = [&](const State& x, bool on_sphere_already) {
     State X = x;
-    if (!on_sphere_already) normalize_in_place(X);
+    if (!on_sphere_already) normalize_columns_in_place(X);
     return X;
   };
   // A frame is due at every save point; it is stored when recording (or forced: t0, t1) and
@@ -119,7 +113,7 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   auto end_step = [&](State& x, double t) {
     ++result.steps;
     require_finite_state(x, t);
-    if (!pre) normalize_in_place(x);
+    if (!pre) normalize_columns_in_place(x);
     if (options.on_step) options.on_step(t);
     if (result.steps > options.max_steps) {
       throw Error("flow: more than " + std::to_string(options.max_steps) + " steps");

@@ -1,11 +1,7 @@
 // The discrete Euler–Lagrange BVP (docs/math.md §3): discrete geodesics, convergence orders of the
 // discrete rules, the transformer flow recovered as the De Giorgi and flow-matching minimizer,
 // the null Lagrangian, shooting against Ceres, checkEL, continuation, and honest failures.
-// Ceres brings glog, whose CHECK macro must not replace doctest's: doctest comes last.
-#include <ceres/ceres.h>
-// clang-format off
 #include <doctest/doctest.h>
-// clang-format on
 
 #include <cmath>
 #include <varsphere/core/linear_fit.hpp>

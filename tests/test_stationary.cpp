@@ -1,6 +1,5 @@
 // Interaction energies E_D on (S^{d−1})^n (docs/math.md §4): derivatives against Jets and finite
 // differences, and stationary points found and classified for closed-form extremizers.
-#include <ceres/ceres.h>
 
 #include <doctest/doctest.h>
 
