@@ -137,8 +137,12 @@ void run_stationary(const StationaryFlags& f) {
     }
     std::cout << "\n";
   } else {
-    std::cout << "  Hessian: not classified (n(d-1) = " << n * (d - 1) << " > "
-              << kAutoClassifyLimit << "; --classify yes forces it)\n";
+    if (f.classify == "no") {
+      std::cout << "  Hessian: not classified (--classify no)\n";
+    } else {
+      std::cout << "  Hessian: not classified (n(d-1) = " << n * (d - 1) << " > "
+                << kAutoClassifyLimit << "; --classify yes forces it)\n";
+    }
   }
   std::cout << "  clusters: " << clusters << " (threshold " << f.cluster_threshold << "), sizes";
   for (int s : sizes) std::cout << " " << s;

@@ -53,13 +53,22 @@ void write_rows(std::ostream& out, const Eigen::Ref<const Eigen::MatrixXd>& M, b
 
 }  // namespace
 
-Eigen::MatrixXd read_csv_matrix(const std::filesystem::path& path) {
+void require_regular_input(const std::filesystem::path& path) {
   const std::string name = path.string();
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw IoError("cannot read '" + name + "': no such file");
-  if (std::filesystem::is_directory(path, ec)) {
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) throw IoError("cannot read '" + name + "': no such file");
+  if (std::filesystem::is_directory(status)) {
     throw IoError("cannot read '" + name + "': it is a directory");
   }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw IoError("cannot read '" + name + "': not a regular file (a pipe or a device)");
+  }
+}
+
+Eigen::MatrixXd read_csv_matrix(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  require_regular_input(path);
   std::ifstream in(path);
   if (!in) throw IoError("cannot read '" + name + "': " + std::strerror(errno));
   return read_csv_matrix(in, name, 0);

@@ -14,6 +14,10 @@
 
 namespace varsphere {
 
+/// Throws IoError unless `path` names an existing regular file (after symbolic links): a missing
+/// file, a directory, a FIFO or a device is refused at once, before anything blocks on reading it.
+void require_regular_input(const std::filesystem::path& path);
+
 /// Rows × columns exactly as in the file. Blank lines are ignored; separators are commas with
 /// optional spaces. Throws IoError for a missing/unreadable/empty file, a ragged row or a field
 /// that is not a number (file:line:field named). NaN/inf are parsed (checked by the caller).

@@ -71,8 +71,7 @@ void write_csv(const std::filesystem::path& path, const Trajectory& traj) {
 
 Trajectory read_csv(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw IoError("cannot read '" + name + "': no such file");
+  require_regular_input(path);
   std::ifstream in(path);
   if (!in) throw IoError("cannot read '" + name + "': cannot open it");
   std::string header;
@@ -186,7 +185,7 @@ void write_h5(const std::filesystem::path& path, const Trajectory& traj,
 Trajectory read_h5(const std::filesystem::path& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   const std::string name = path.string();
-  if (!std::filesystem::exists(path)) throw IoError("cannot read '" + name + "': no such file");
+  require_regular_input(path);
   H5Handle file{H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
   if (file.id < 0) throw IoError("cannot read '" + name + "': not an HDF5 file");
   H5Handle tset{H5Dopen2(file.id, "t", H5P_DEFAULT), H5Dclose};
@@ -238,6 +237,7 @@ TrajectoryAttributes read_trajectory_attributes(const std::filesystem::path& pat
   check_trajectory_path(path);
   TrajectoryAttributes out;
   if (extension_of(path) == ".csv") return out;
+  require_regular_input(path);
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   const std::string name = path.string();
   H5Handle file{H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};

@@ -139,6 +139,14 @@ Classification classify_hessian(const Eigen::MatrixXd& hessian, const Eigen::Mat
     const Eigen::MatrixXd full = qr.householderQ();
     Q = full.rightCols(n * (d - 1) - c.symmetry_dimension);
   }
+  if (Q.cols() == 0) {
+    // Every tangent direction is a symmetry orbit (e.g. one token with D = I): the stationary
+    // point lies on a manifold of stationary points, so it is not isolated, and Eigen's
+    // eigensolver must not see a 0×0 matrix.
+    c.eigenvalues.resize(0);
+    c.kind = "degenerate";
+    return c;
+  }
   const Eigen::MatrixXd H = Q.transpose() * B.transpose() * hessian * B * Q;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(H, Eigen::EigenvaluesOnly);
   c.eigenvalues = eig.eigenvalues();

@@ -104,7 +104,9 @@ struct Classification {
 };
 
 /// Classifies the stationary point X from the Riemannian Hessian H ((nd)×(nd), ambient) with the
-/// rotations commuting with D removed (their orbit directions are zero modes).
+/// rotations commuting with D removed (their orbit directions are zero modes). When the orbit
+/// directions span the whole tangent space (one token with D = I) nothing is left: the point is
+/// not isolated and the kind is "degenerate" with no eigenvalues.
 Classification classify_hessian(const Eigen::MatrixXd& H, const Eigen::MatrixXd& D,
                                 const Eigen::MatrixXd& X, double tol = 1e-7);
 

@@ -116,3 +116,30 @@ TEST_CASE("bad interaction matrices are refused") {
   A(0, 1) = std::nan("");
   CHECK_THROWS_AS(InteractionEnergy{A}, InvalidInput);
 }
+
+TEST_CASE("a single token: stationary points are eigenvectors of D; D = I is not isolated") {
+  // n = 1: E_D(x) = exp(<x, D x>), stationary exactly at the eigenvectors of D.
+  for (int d : {2, 3}) {
+    CAPTURE(d);
+    Eigen::MatrixXd x = Eigen::MatrixXd::Zero(d, 1);
+    x(0, 0) = 0.6;
+    x(1, 0) = 0.8;
+    // D = I: every point is stationary and every tangent direction is a rotation: degenerate,
+    // with nothing left to classify (this was a segmentation fault).
+    const InteractionEnergy identity(Eigen::MatrixXd::Identity(d, d));
+    CHECK(identity.stationarity_residual(x) <= 1e-15);
+    const Classification c = classify(identity, x);
+    CHECK(c.kind == "degenerate");
+    CHECK(c.eigenvalues.size() == 0);
+    CHECK(c.symmetry_dimension == d - 1);
+    // D = diag(2, 1, ...): ascent ends on ±e_1 with energy e^2, a maximum.
+    Eigen::MatrixXd D = Eigen::MatrixXd::Identity(d, d);
+    D(0, 0) = 2.0;
+    const InteractionEnergy top(D);
+    const StationaryResult r = find_stationary(top, x, Extremum::Ascent);
+    CHECK(r.converged);
+    CHECK(r.energy == doctest::Approx(std::exp(2.0)).epsilon(1e-12));
+    CHECK(std::abs(r.X(0, 0)) == doctest::Approx(1.0).epsilon(1e-10));
+    CHECK(classify(top, r.X).kind == "maximum");
+  }
+}

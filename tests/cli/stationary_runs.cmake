@@ -49,3 +49,20 @@ if(energy LESS 1.2169689400 OR energy GREATER 1.2169689401 OR NOT direction STRE
   message(FATAL_ERROR "descent with D = I: E = ${energy} (${kind}), expected the tetrahedron")
 endif()
 message(STATUS "${out}${out2}")
+
+# One token (n = 1), ascent and descent: the trivial answer, not a crash. With D = I every point is
+# stationary and every tangent direction is a rotation, so the Hessian is "degenerate".
+foreach(direction --ascent --descent)
+  execute_process(COMMAND "${EXE}" stationary --x0 "${DATA}/one_token_d3.csv" ${direction}
+                          --json "${WORK}/one.json"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "stationary with one token ${direction}: exit ${rc}: ${err}")
+  endif()
+  file(READ "${WORK}/one.json" json)
+  string(JSON kind GET "${json}" classification kind)
+  string(JSON n GET "${json}" n)
+  if(NOT kind STREQUAL "degenerate" OR NOT n EQUAL 1)
+    message(FATAL_ERROR "one token ${direction}: expected n = 1 and 'degenerate', got ${n} ${kind}")
+  endif()
+endforeach()
