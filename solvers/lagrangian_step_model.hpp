@@ -57,14 +57,13 @@ class LagrangianStepModel final : public StepModel {
     {
       bool ok = true;
       auto side = [&](bool first, Eigen::MatrixXd& out) {
-        const Eigen::MatrixXd& fixed = first ? Xb : Xa;
         const Eigen::MatrixXd& moving = first ? Xa : Xb;
+        const Mat<LagrangianJet> F = (first ? Xb : Xa).cast<LagrangianJet>();  // once, not per chunk
         const Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(moving.data(), moving.size());
         Eigen::VectorXd grad;
         value_and_gradient(
             [&](const Vec<LagrangianJet>& xj) {
               const Mat<LagrangianJet> Xj = Eigen::Map<const Mat<LagrangianJet>>(xj.data(), d, n);
-              const Mat<LagrangianJet> F = fixed.cast<LagrangianJet>();
               LagrangianJet value(0.0);
               ok = ok && (first ? varsphere::step_value(l_, rule_, t_a, h, Xj, F, value)
                                 : varsphere::step_value(l_, rule_, t_a, h, F, Xj, value));
