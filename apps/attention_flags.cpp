@@ -3,6 +3,7 @@
 #include <cmath>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/memory_budget.hpp>
 #include <varsphere/functionals/attention_field.hpp>
 
 namespace varsphere::apps {
@@ -27,14 +28,26 @@ LayerNormPlacement AttentionFlags::placement() const {
   return norm == "pre" ? LayerNormPlacement::Pre : LayerNormPlacement::Post;
 }
 
-AttentionModel AttentionFlags::load(Eigen::Index d) const {
+AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
   if (!std::isfinite(beta) || beta < 0) {
     throw InvalidInput("--beta must be finite and >= 0, got " + std::to_string(beta));
   }
+  // The field forms the n×n scores and the diagnostics two n×n kernels; A and V are d×d.
+  const double nd = static_cast<double>(n), dd = static_cast<double>(d);
+  require_memory(8.0 * (4 * nd * nd + 3 * dd * dd + 8 * nd * dd),
+                 "attention on n = " + std::to_string(n) + " tokens in d = " + std::to_string(d));
   Eigen::MatrixXd A = qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
   Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
   AttentionField field(d, {{A, V}}, {normalization(), beta, sign == "descent" ? -1.0 : 1.0});
   return {std::move(A), std::move(V), std::move(field)};
+}
+
+}  // namespace varsphere::apps
+
+namespace varsphere::apps {
+
+void AttentionFlags::declare_inputs(OutputPlan& plan) const {
+  plan.input(qk, "--qk").input(v, "--v");
 }
 
 }  // namespace varsphere::apps

@@ -8,6 +8,8 @@
 #include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 
+#include "output_plan.hpp"
+
 namespace varsphere::apps {
 
 /// The matrices named by --qk/--v (read once) and the field they define.
@@ -27,9 +29,12 @@ struct AttentionFlags {
 
   /// Registers the flags on a subcommand.
   void add_to(CLI::App& cmd);
-  /// Reads --qk/--v for tokens of dimension d (identity by default) and builds the field.
-  /// Throws InvalidInput/IoError naming the flag and file on bad input.
-  AttentionModel load(Eigen::Index d) const;
+  /// Reads --qk/--v for n tokens of dimension d (identity by default) and builds the field.
+  /// Throws InvalidInput/IoError naming the flag and file on bad input, ResourceLimit when the
+  /// n×n scores and d×d matrices would not fit in memory.
+  AttentionModel load(Eigen::Index d, Eigen::Index n) const;
+  /// Registers --qk and --v as inputs, which no output may overwrite.
+  void declare_inputs(OutputPlan& plan) const;
   LayerNormPlacement placement() const;
   AttentionNormalization normalization() const;
 };

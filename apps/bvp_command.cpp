@@ -11,9 +11,9 @@
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
-#include "quiet_flag.hpp"
+#include "verbosity_flags.hpp"
 #include "lagrangian_choice.hpp"
-#include "output_files.hpp"
+#include "output_plan.hpp"
 
 namespace varsphere::apps {
 
@@ -27,8 +27,10 @@ struct BvpCommandFlags {
 
 void run_bvp(const BvpCommandFlags& f) {
   f.bvp.check();
-  check_output_path(f.out, "--out", {".csv", ".h5"});
-  check_output_path(f.json, "--json", {".json"});
+  OutputPlan plan;
+  plan.input(f.x0, "--x0").input(f.x1, "--x1");
+  f.bvp.attention.declare_inputs(plan);
+  plan.file(f.out, "--out", {".csv", ".h5"}).file(f.json, "--json", {".json"}).check();
   const Configuration X0 = read_points(f.x0);
   const Configuration X1 = read_points(f.x1);
   if (X0.rows() != X1.rows() || X0.cols() != X1.cols()) {
@@ -36,15 +38,21 @@ void run_bvp(const BvpCommandFlags& f) {
                        std::to_string(X0.rows()) + " vs " + std::to_string(X1.cols()) + "x" +
                        std::to_string(X1.rows()) + ")");
   }
-  const AttentionModel model = f.bvp.attention.load(X0.rows());
+  const AttentionModel model = f.bvp.attention.load(X0.rows(), X0.cols());
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
     const BvpOptions options = f.bvp.options(model, X0);
     const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
     const nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
-    if (!f.json.empty()) write_json(f.json, summary);
+    // A failed solve writes its summary (converged: false) where --json asked, never the path.
+    OutputTransaction outputs = plan.transaction();
+    if (!f.json.empty()) write_json(outputs.stage(f.json), summary);
+    if (r.converged && !f.out.empty()) {
+      write_trajectory(outputs.stage(f.out), r.path,
+                       bvp_attributes("optimal path (bvp)", f.bvp, model));
+    }
+    outputs.commit();
     print_bvp(std::cout, f.bvp, r);
-    if (!r.converged) throw Error("BVP not converged: " + r.status);
-    if (!f.out.empty()) write_trajectory(f.out, r.path, bvp_attributes("optimal path (bvp)", f.bvp, model));
+    if (!r.converged) throw Error("bvp: " + r.status);
   });
 }
 
@@ -53,7 +61,7 @@ void run_bvp(const BvpCommandFlags& f) {
 void add_bvp_command(CLI::App& app) {
   auto f = std::make_shared<BvpCommandFlags>();
   CLI::App* cmd = app.add_subcommand("bvp", "Optimal path between two configurations (DEL BVP)");
-  add_quiet_flag(*cmd);
+  add_verbosity_flags(*cmd);
   cmd->add_option("--x0", f->x0, "CSV start configuration")->required();
   cmd->add_option("--x1", f->x1, "CSV end configuration")->required();
   f->bvp.add_to(*cmd);

@@ -23,6 +23,9 @@ void BvpFlags::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"midpoint", "left"}));
   cmd.add_option("--max-iterations", max_iterations, "solver iterations");
   cmd.add_option("--threads", threads, "threads for the solver");
+  cmd.add_option("--max-steps", max_steps, "step budget of the reference flow (dopri5)");
+  cmd.add_option("--max-seconds", max_seconds,
+                 "time budget of the solve (0: none); when spent the run ends not converged");
   cmd.add_option("--del-tolerance", del_tolerance,
                  "converged when the DEL residual <= tol * max(1, scale)");
 }
@@ -32,6 +35,10 @@ void BvpFlags::check() const {
   if (K < 1) throw InvalidInput("--K must be at least 1");
   if (max_iterations < 1) throw InvalidInput("--max-iterations must be at least 1");
   if (threads < 1) throw InvalidInput("--threads must be at least 1");
+  if (max_steps < 1) throw InvalidInput("--max-steps must be at least 1");
+  if (!(max_seconds >= 0) || !std::isfinite(max_seconds)) {
+    throw InvalidInput("--max-seconds must be finite and >= 0");
+  }
   if (!(del_tolerance > 0)) throw InvalidInput("--del-tolerance must be positive");
 }
 
@@ -41,9 +48,14 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
   o.rule = parse_discrete_rule(rule);
   o.max_iterations = max_iterations;
   o.threads = threads;
+  o.max_seconds = max_seconds;
   o.del_tolerance = del_tolerance;
-  if (init == "flow") o.initial_path = flow ? *flow : flow_on_grid(model.field, X0, T, K);
+  if (init == "flow") o.initial_path = flow ? *flow : reference_flow(model, X0);
   return o;
+}
+
+Trajectory BvpFlags::reference_flow(const AttentionModel& model, const Configuration& X0) const {
+  return flow_on_grid(model.field, X0, T, K, 1e-12, 1e-13, static_cast<std::size_t>(max_steps));
 }
 
 nlohmann::json bvp_summary(const std::string& command, const BvpFlags& f,

@@ -23,15 +23,19 @@ struct BvpFlags {
   std::string rule = "midpoint";
   int max_iterations = 200;
   int threads = 1;
+  double max_seconds = 0;
+  long long max_steps = 1'000'000;
   double del_tolerance = 1e-7;
 
   void add_to(CLI::App& cmd);
-  /// Throws InvalidInput for T <= 0, K < 1, bad iteration or thread counts.
+  /// Throws InvalidInput for T <= 0, K < 1, bad iteration or thread counts or time budget.
   void check() const;
   /// Solver options; with --init flow the initial path is the flow from X0 sampled at K+1 times
   /// (`flow` if the caller has it already, else integrated here).
   BvpOptions options(const AttentionModel& model, const Configuration& X0,
                      const Trajectory* flow = nullptr) const;
+  /// The attention flow from X0 on the K+1 grid (dopri5, tight tolerances, --max-steps).
+  Trajectory reference_flow(const AttentionModel& model, const Configuration& X0) const;
 };
 
 /// The JSON summary of a solve, with the provenance of `command` and the full model.

@@ -22,9 +22,9 @@
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
-#include "quiet_flag.hpp"
+#include "verbosity_flags.hpp"
 #include "lagrangian_choice.hpp"
-#include "output_files.hpp"
+#include "output_plan.hpp"
 
 namespace varsphere::apps {
 
@@ -40,19 +40,26 @@ struct CompareFlags {
 // the energy of each, dE/dt = ⟨∇E, F⟩ along the flow and its dissipation |F|²_g in the metric of
 // the gradient structure (SA: (1/n²)Σ Z_i|F_i|², USA: (1/n)Σ|F_i|²), equal to dE/dt when A is
 // symmetric and V = A (docs/math.md §2.3). Written for scripts/plot_results.py.
-void write_plot_data(const std::filesystem::path& dir, const AttentionModel& model, double beta,
-                     const Trajectory& flow, const Trajectory& path, const BvpFlags& f) {
-  std::filesystem::create_directories(dir);
-  write_trajectory(dir / "flow.csv", flow);
-  write_trajectory(dir / "path.csv", path);
-  write_trajectory(dir / "flow.h5", flow,
+const std::vector<std::string> kPlotFiles = {"flow.csv", "path.csv", "flow.h5", "path.h5",
+                                              "comparison.csv"};
+
+void write_plot_data(OutputTransaction& outputs, const std::filesystem::path& dir,
+                     const AttentionModel& model, double beta, const Trajectory& flow,
+                     const Trajectory& path, const BvpFlags& f) {
+  write_trajectory(outputs.stage(dir / kPlotFiles[0]), flow);
+  write_trajectory(outputs.stage(dir / kPlotFiles[1]), path);
+  write_trajectory(outputs.stage(dir / kPlotFiles[2]), flow,
                    bvp_attributes("attention flow (compare, dopri5 on the K+1 grid)", f, model));
-  write_trajectory(dir / "path.h5", path, bvp_attributes("optimal path (compare)", f, model));
+  write_trajectory(outputs.stage(dir / kPlotFiles[3]), path,
+                   bvp_attributes("optimal path (compare)", f, model));
   const Eigen::MatrixXd& A = model.A;
   const bool softmax = model.field.options().normalization == AttentionNormalization::Softmax;
-  write_text_atomically(dir / "comparison.csv", [&](std::ostream& out) {
+  // Energies overflow a double at large beta: their logarithms are written too.
+  const bool logs = beta > 0;
+  write_text_atomically(outputs.stage(dir / kPlotFiles[4]), [&](std::ostream& out) {
     out << std::setprecision(17)
-        << "t,distance,energy_flow,energy_path,dEdt_flow,dissipation_flow\n";
+        << "t,distance,energy_flow,energy_path,dEdt_flow,dissipation_flow"
+        << (logs ? ",log_energy_flow,log_energy_path" : "") << "\n";
     for (std::size_t k = 0; k < flow.size(); ++k) {
       const Eigen::MatrixXd& X = flow.frames[k];
       Eigen::MatrixXd F;
@@ -61,26 +68,30 @@ void write_plot_data(const std::filesystem::path& dir, const AttentionModel& mod
       const double dissipation = softmax ? sa_dissipation(X, F, A, beta) : usa_dissipation(F);
       out << flow.times[k] << ',' << product::distance(X, path.frames[k]) << ','
           << attention_energy(X, A, beta) << ',' << attention_energy(path.frames[k], A, beta) << ','
-          << power << ',' << dissipation << '\n';
+          << power << ',' << dissipation;
+      if (logs) {
+        out << ',' << attention_log_energy(X, A, beta) << ','
+            << attention_log_energy(path.frames[k], A, beta);
+      }
+      out << '\n';
     }
   });
 }
 
 void run_compare(const CompareFlags& f) {
   f.bvp.check();
-  check_output_path(f.json, "--json", {".json"});
-  if (!f.plot.empty() && std::filesystem::exists(f.plot) &&
-      !std::filesystem::is_directory(f.plot)) {
-    throw InvalidInput("--plot '" + f.plot + "' exists and is not a folder");
-  }
+  OutputPlan plan;
+  plan.input(f.x0, "--x0");
+  f.bvp.attention.declare_inputs(plan);
+  plan.file(f.json, "--json", {".json"}).folder(f.plot, "--plot", kPlotFiles).check();
   const auto start = std::chrono::steady_clock::now();
   const Configuration X0 = read_points(f.x0);
   const Eigen::Index d = X0.rows();
-  const AttentionModel model = f.bvp.attention.load(d);
+  const AttentionModel model = f.bvp.attention.load(d, X0.cols());
   const Eigen::MatrixXd& A = model.A;
   const double beta = f.bvp.attention.beta;
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
-    const Trajectory flow = flow_on_grid(model.field, X0, f.bvp.T, f.bvp.K);
+    const Trajectory flow = f.bvp.reference_flow(model, X0);
     const BvpOptions options = f.bvp.options(model, X0, &flow);
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), f.bvp.T, f.bvp.K, options);
     const PathComparison c = compare_paths(r.path, flow);
@@ -88,7 +99,11 @@ void run_compare(const CompareFlags& f) {
         attention_energy(flow.frames.back(), A, beta) - attention_energy(X0, A, beta);
     const double flow_action = discrete_action(L, options.rule, flow);
     nlohmann::json summary = bvp_summary("compare", f.bvp, model, X0, r);
-    summary["energy_gain"] = gain;
+    if (std::isfinite(gain)) summary["energy_gain"] = gain;  // left out when E overflows
+    if (beta > 0) {
+      summary["log_energy_initial"] = attention_log_energy(X0, A, beta);
+      summary["log_energy_final"] = attention_log_energy(flow.frames.back(), A, beta);
+    }
     summary["action_flow"] = flow_action;
     summary["max_distance_path_to_flow"] = c.sup_distance;
     summary["l2_distance_path_to_flow"] = c.l2_distance;
@@ -99,15 +114,19 @@ void run_compare(const CompareFlags& f) {
     summary["bvp_wall_seconds"] = r.wall_seconds;
     summary["wall_seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!f.json.empty()) write_json(f.json, summary);
+    OutputTransaction outputs = plan.transaction();
+    if (!f.json.empty()) write_json(outputs.stage(f.json), summary);
+    if (r.converged && !f.plot.empty()) {
+      write_plot_data(outputs, f.plot, model, beta, flow, r.path, f.bvp);
+    }
+    outputs.commit();
     print_bvp(std::cout, f.bvp, r);
     std::cout << std::setprecision(10) << "compare: energy gain E(X_T) - E(X_0) = " << gain
               << ", action of the optimal path " << r.action << ", of the flow " << flow_action
               << "\n  max distance optimal path to flow " << std::setprecision(3) << c.sup_distance
               << " (L2 " << c.l2_distance << "); lengths: path " << c.length_a << ", flow "
               << c.length_b << ", endpoints " << c.endpoint_distance << "\n";
-    if (!r.converged) throw Error("BVP not converged: " + r.status);
-    if (!f.plot.empty()) write_plot_data(f.plot, model, beta, flow, r.path, f.bvp);
+    if (!r.converged) throw Error("compare: " + r.status);
   });
 }
 
@@ -117,7 +136,7 @@ void add_compare_command(CLI::App& app) {
   auto f = std::make_shared<CompareFlags>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "Compare the attention flow with the optimal path between its ends");
-  add_quiet_flag(*cmd);
+  add_verbosity_flags(*cmd);
   cmd->add_option("--x0", f->x0, "CSV initial configuration")->required();
   f->bvp.add_to(*cmd);
   cmd->add_option("--json", f->json, "JSON summary");

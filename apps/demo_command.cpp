@@ -7,12 +7,15 @@
 #include <memory>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/memory_budget.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/core/configuration.hpp>
 
 #include "commands.hpp"
-#include "quiet_flag.hpp"
+#include "output_plan.hpp"
+#include "seed_option.hpp"
+#include "verbosity_flags.hpp"
 
 namespace varsphere::apps {
 
@@ -30,6 +33,12 @@ void run_demo(const DemoOptions& o) {
     throw InvalidInput("--d: d = " + std::to_string(o.d) + " but the sphere S^{d-1} needs d >= 2");
   }
   if (o.n < 1) throw InvalidInput("--n: need at least one token");
+  const std::vector<std::string> files = {"x0.csv", "x1.csv", "geodesic_midpoint.csv"};
+  OutputPlan plan;
+  plan.folder(o.out, "--out", files).check();
+  // Six d×n matrices (two configurations, log, a tangent vector, its transport, the midpoint).
+  require_memory(6 * 8.0 * o.d * o.n,
+                 "--d " + std::to_string(o.d) + " --n " + std::to_string(o.n) + ": the demo");
   Rng rng(o.seed);
   const Configuration X0 = product::random_point(rng, o.d, o.n);
   const Configuration X1 = product::random_point(rng, o.d, o.n);
@@ -50,10 +59,11 @@ void run_demo(const DemoOptions& o) {
             << product::distance(X0, mid) - product::distance(X1, mid) << "\n";
   if (!o.out.empty()) {
     const std::filesystem::path dir(o.out);
-    std::filesystem::create_directories(dir);
-    write_points(dir / "x0.csv", X0);
-    write_points(dir / "x1.csv", X1);
-    write_points(dir / "geodesic_midpoint.csv", mid);
+    OutputTransaction tx = plan.transaction();
+    write_points(tx.stage(dir / files[0]), X0);
+    write_points(tx.stage(dir / files[1]), X1);
+    write_points(tx.stage(dir / files[2]), mid);
+    tx.commit();
     std::cout << "  wrote x0.csv, x1.csv, geodesic_midpoint.csv to " << dir.string() << "\n";
   }
 }
@@ -63,10 +73,10 @@ void run_demo(const DemoOptions& o) {
 void add_demo_command(CLI::App& app) {
   auto opts = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand("demo", "Tour of the sphere geometry on random tokens");
-  add_quiet_flag(*cmd);
+  add_verbosity_flags(*cmd);
   cmd->add_option("--d", opts->d, "ambient dimension d (tokens on S^{d-1})");
   cmd->add_option("--n", opts->n, "number of tokens");
-  cmd->add_option("--seed", opts->seed, "random seed");
+  add_seed_option(*cmd, opts->seed);
   cmd->add_option("--out", opts->out, "folder for x0.csv, x1.csv, geodesic_midpoint.csv");
   cmd->callback([opts] { run_demo(*opts); });
 }

@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/progress.hpp>
@@ -16,8 +18,8 @@
 
 #include "attention_flags.hpp"
 #include "commands.hpp"
-#include "quiet_flag.hpp"
-#include "output_files.hpp"
+#include "verbosity_flags.hpp"
+#include "output_plan.hpp"
 #include "provenance.hpp"
 
 namespace varsphere::apps {
@@ -33,9 +35,27 @@ struct FlowFlags {
   double rtol = 1e-8;
   double atol = 1e-10;
   int save_every = 1;
+  long long max_steps = 1'000'000;
   std::string out, out_final, json;
   double cluster_threshold = kDefaultClusterThreshold;
 };
+
+// "energy a -> b" where E_β is finite, otherwise (β·max score above ~709) its logarithm.
+struct EnergyReport {
+  double initial, final;
+  std::optional<double> log_initial, log_final;  // β > 0 only
+  bool finite() const { return std::isfinite(initial) && std::isfinite(final); }
+};
+
+EnergyReport energies(const Configuration& X0, const Configuration& X1, const Eigen::MatrixXd& A,
+                      double beta) {
+  EnergyReport e{attention_energy(X0, A, beta), attention_energy(X1, A, beta), {}, {}};
+  if (beta > 0) {
+    e.log_initial = attention_log_energy(X0, A, beta);
+    e.log_final = attention_log_energy(X1, A, beta);
+  }
+  return e;
+}
 
 void run_flow(const FlowFlags& f) {
   // Everything is checked before the integration starts.
@@ -43,15 +63,20 @@ void run_flow(const FlowFlags& f) {
   if (!(f.dt > 0) || !std::isfinite(f.dt)) throw InvalidInput("--dt must be positive");
   if (!(f.rtol > 0) || !(f.atol > 0)) throw InvalidInput("--rtol and --atol must be positive");
   if (f.save_every < 1) throw InvalidInput("--save-every must be at least 1");
+  if (f.max_steps < 1) throw InvalidInput("--max-steps must be at least 1");
   if (!(f.cluster_threshold > -1 && f.cluster_threshold < 1)) {
     throw InvalidInput("--cluster-threshold must lie in (-1, 1)");
   }
-  check_output_path(f.out, "--out", {".csv", ".h5"});
-  check_output_path(f.out_final, "--out-final", {".csv"});
-  check_output_path(f.json, "--json", {".json"});
+  OutputPlan plan;
+  plan.input(f.x0, "--x0");
+  f.attention.declare_inputs(plan);
+  plan.file(f.out, "--out", {".csv", ".h5"})
+      .file(f.out_final, "--out-final", {".csv"})
+      .file(f.json, "--json", {".json"})
+      .check();
   const Configuration X0 = read_points(f.x0);
   const Eigen::Index d = X0.rows(), n = X0.cols();
-  const AttentionModel model = f.attention.load(d);
+  const AttentionModel model = f.attention.load(d, n);
   const AttentionField& field = model.field;
   const Eigen::MatrixXd& A = model.A;
 
@@ -61,6 +86,7 @@ void run_flow(const FlowFlags& f) {
   options.rtol = f.rtol;
   options.atol = f.atol;
   options.save_every = f.save_every;
+  options.max_steps = static_cast<std::size_t>(f.max_steps);
   options.record = !f.out.empty();
   options.norm = f.attention.placement();
   ProgressReporter progress("flow", 0.0, f.T, !quiet() && ProgressReporter::stderr_is_terminal());
@@ -73,11 +99,11 @@ void run_flow(const FlowFlags& f) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const double beta = f.attention.beta;
-  const double e0 = attention_energy(X0, A, beta),
-               e1 = attention_energy(result.final_state, A, beta);
+  const EnergyReport energy = energies(X0, result.final_state, A, beta);
   const int clusters = count_clusters(result.final_state, f.cluster_threshold);
   const double min_inner = min_pairwise_inner_product(result.final_state);
 
+  OutputTransaction outputs = plan.transaction();
   if (!f.out.empty()) {
     TrajectoryAttributes attributes = provenance_attributes("attention flow trajectory (flow)");
     attributes.merge(model_attributes(f.attention, model));
@@ -88,9 +114,9 @@ void run_flow(const FlowFlags& f) {
                        {"save_every", static_cast<double>(f.save_every)},
                        {"x0", f.x0},
                        {"T", f.T}});
-    write_trajectory(f.out, result.trajectory, attributes);
+    write_trajectory(outputs.stage(f.out), result.trajectory, attributes);
   }
-  if (!f.out_final.empty()) write_points(f.out_final, result.final_state);
+  if (!f.out_final.empty()) write_points(outputs.stage(f.out_final), result.final_state);
   if (!f.json.empty()) {
     nlohmann::json summary = provenance_json("flow summary");
     summary["attention"] = model_json(f.attention, model);
@@ -104,23 +130,36 @@ void run_flow(const FlowFlags& f) {
                         {"sign", f.attention.sign},
                         {"scheme", f.scheme},
                         {"dt", f.dt},
-                        {"energy_initial", e0},
-                        {"energy_final", e1},
                         {"clusters_final", clusters},
                         {"cluster_threshold", f.cluster_threshold},
                         {"min_inner_product_final", min_inner},
                         {"steps", result.steps},
+                        {"max_steps", f.max_steps},
                         {"rhs_evaluations", result.rhs_evaluations},
                         {"saved_frames", result.trajectory.size()},
                         {"x0", f.x0},
                         {"rtol", f.rtol},
                         {"atol", f.atol},
                         {"wall_seconds", wall}});
-    write_json(f.json, summary);
+    // A double that overflowed is left out rather than written as null.
+    if (std::isfinite(energy.initial)) summary["energy_initial"] = energy.initial;
+    if (std::isfinite(energy.final)) summary["energy_final"] = energy.final;
+    if (energy.log_initial) summary["log_energy_initial"] = *energy.log_initial;
+    if (energy.log_final) summary["log_energy_final"] = *energy.log_final;
+    write_json(outputs.stage(f.json), summary);
+  }
+  outputs.commit();
+  std::ostringstream energy_line;
+  energy_line << std::setprecision(10);
+  if (energy.finite()) {
+    energy_line << "energy " << energy.initial << " -> " << energy.final;
+  } else {
+    energy_line << "log-energy " << *energy.log_initial << " -> " << *energy.log_final
+                << " (the energy itself overflows a double)";
   }
   std::cout << std::setprecision(10) << "flow: n = " << n << ", d = " << d << ", T = " << f.T
             << ", " << f.attention.model << " beta = " << beta << ", " << f.scheme << "\n"
-            << "  energy " << e0 << " -> " << e1 << "\n"
+            << "  " << energy_line.str() << "\n"
             << "  clusters at T: " << clusters << " (threshold " << f.cluster_threshold
             << "), min <x_i, x_j> = " << min_inner << "\n"
             << "  " << result.steps << " steps, " << result.rhs_evaluations
@@ -132,7 +171,7 @@ void run_flow(const FlowFlags& f) {
 void add_flow_command(CLI::App& app) {
   auto f = std::make_shared<FlowFlags>();
   CLI::App* cmd = app.add_subcommand("flow", "Integrate the attention flow from a configuration");
-  add_quiet_flag(*cmd);
+  add_verbosity_flags(*cmd);
   cmd->add_option("--x0", f->x0, "CSV point set: one token per row")->required();
   cmd->add_option("--T", f->T, "final time")->required();
   f->attention.add_to(*cmd);
@@ -142,6 +181,8 @@ void add_flow_command(CLI::App& app) {
   cmd->add_option("--rtol", f->rtol, "dopri5 relative tolerance");
   cmd->add_option("--atol", f->atol, "dopri5 absolute tolerance");
   cmd->add_option("--save-every", f->save_every, "save a frame every K steps (dopri5: K*dt)");
+  cmd->add_option("--max-steps", f->max_steps,
+                  "step budget: fixed-step runs needing more are refused, dopri5 stops there");
   cmd->add_option("--out", f->out, "trajectory file (.csv or .h5)");
   cmd->add_option("--out-final", f->out_final, "final configuration (.csv)");
   cmd->add_option("--json", f->json, "JSON summary");

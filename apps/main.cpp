@@ -3,13 +3,18 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <varsphere/core/atomic_file.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/solvers/solver_logging.hpp>
 #include <varsphere/core/version.hpp>
 
 #include "commands.hpp"
 #include "provenance.hpp"
 
 int main(int argc, char** argv) {
+  // An interrupted run leaves no temporary file; Ceres is silent unless --verbose.
+  varsphere::remove_temporaries_on_signal();
+  varsphere::set_solver_logging(false);
   CLI::App app{"varsphere: Riemannian optimization and calculus of variations on spheres"};
   varsphere::apps::set_command_line(argc, argv);
   app.set_version_flag("--version", std::string("varsphere ") + varsphere::version());

@@ -1,6 +1,7 @@
 // `varsphere reproduce [ID ... | all] [--quick] [--json FILE]`: runs the reproductions of
 // examples/reproduce (docs/math.md §2–§6), prints one table row per checked quantity and exits 1 if
 // any row fails. Unknown IDs are refused before anything runs.
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -8,8 +9,8 @@
 #include <varsphere/core/error.hpp>
 
 #include "commands.hpp"
-#include "quiet_flag.hpp"
-#include "output_files.hpp"
+#include "verbosity_flags.hpp"
+#include "output_plan.hpp"
 #include "provenance.hpp"
 #include "reproduction.hpp"
 #include "table.hpp"
@@ -33,8 +34,12 @@ void run_reproduce(const ReproduceFlags& f) {
     }
     return;
   }
-  check_output_path(f.json, "--json", {".json"});
+  OutputPlan plan;
+  plan.file(f.json, "--json", {".json"}).check();
   std::vector<const reproduce::Reproduction*> selected;
+  if (f.ids.size() > 1 && std::find(f.ids.begin(), f.ids.end(), "all") != f.ids.end()) {
+    throw InvalidInput("'all' runs every reproduction: give it alone or list IDs without it");
+  }
   if (f.ids.empty() || (f.ids.size() == 1 && f.ids[0] == "all")) {
     for (const reproduce::Reproduction& r : reproduce::reproductions()) selected.push_back(&r);
   } else {
@@ -75,7 +80,9 @@ void run_reproduce(const ReproduceFlags& f) {
     nlohmann::json doc = provenance_json("reproduction rows");
     doc["quick"] = f.quick;
     doc["rows"] = rows_json;
-    write_json(f.json, doc);
+    OutputTransaction outputs = plan.transaction();
+    write_json(outputs.stage(f.json), doc);
+    outputs.commit();
   }
   if (failed > 0) throw Error(std::to_string(failed) + " reproduction rows failed");
 }
@@ -86,7 +93,7 @@ void add_reproduce_command(CLI::App& app) {
   auto f = std::make_shared<ReproduceFlags>();
   CLI::App* cmd = app.add_subcommand(
       "reproduce", "Reproduce the papers' theorems and experiments (table of PASS/FAIL rows)");
-  add_quiet_flag(*cmd);
+  add_verbosity_flags(*cmd);
   cmd->add_option("ids", f->ids, "reproduction IDs, or all (default)");
   cmd->add_flag("--quick", f->quick, "smaller grids and samples (all IDs in under a minute)");
   cmd->add_flag("--list", f->list, "print the IDs with their paper and claim, and run nothing");

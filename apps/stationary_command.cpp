@@ -8,14 +8,15 @@
 #include <memory>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/memory_budget.hpp>
 #include <varsphere/functionals/interaction_energy.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/stationary.hpp>
 #include <varsphere/core/configuration.hpp>
 
 #include "commands.hpp"
-#include "quiet_flag.hpp"
-#include "output_files.hpp"
+#include "verbosity_flags.hpp"
+#include "output_plan.hpp"
 #include "provenance.hpp"
 
 namespace varsphere::apps {
@@ -44,8 +45,9 @@ void run_stationary(const StationaryFlags& f) {
   if (!(f.cluster_threshold > -1 && f.cluster_threshold < 1)) {
     throw InvalidInput("--cluster-threshold must lie in (-1, 1)");
   }
-  check_output_path(f.out_final, "--out-final", {".csv"});
-  check_output_path(f.json, "--json", {".json"});
+  OutputPlan plan;
+  plan.input(f.x0, "--x0").input(f.d_matrix, "--d-matrix");
+  plan.file(f.out_final, "--out-final", {".csv"}).file(f.json, "--json", {".json"}).check();
   const Configuration X0 = read_points(f.x0);
   const Eigen::Index d = X0.rows(), n = X0.cols();
   const Eigen::MatrixXd D =
@@ -59,6 +61,15 @@ void run_stationary(const StationaryFlags& f) {
   const Extremum direction = f.descent ? Extremum::Descent : Extremum::Ascent;
   const bool do_classify =
       f.classify == "yes" || (f.classify == "auto" && n * (d - 1) <= kAutoClassifyLimit);
+  {
+    // The n×n kernel of the energy; the classification's dense (nd)² Hessian, its eigenvectors
+    // and the projected copy.
+    const double nn = static_cast<double>(n), nd = nn * static_cast<double>(d);
+    require_memory(8.0 * (4 * nn * nn + (do_classify ? 4 * nd * nd : 0.0)),
+                   "stationary on n = " + std::to_string(n) + " tokens in d = " +
+                       std::to_string(d) + (do_classify ? " with the Hessian classification" : ""),
+                   do_classify ? "--classify no skips the Hessian" : "");
+  }
 
   StationaryOptions options;
   options.tolerance = f.tolerance;
@@ -81,6 +92,8 @@ void run_stationary(const StationaryFlags& f) {
   }
   for (int k = 0; k < clusters; ++k) centers.col(k).normalize();
 
+  // A failed search writes its summary where --json asked (converged: false), never the points.
+  OutputTransaction outputs = plan.transaction();
   if (!f.json.empty()) {
     nlohmann::json doc = provenance_json("stationary point summary");
     doc.update(nlohmann::json{{"command", "stationary"},
@@ -118,8 +131,10 @@ void run_stationary(const StationaryFlags& f) {
     } else {
       doc["classification"] = nullptr;
     }
-    write_json(f.json, doc);
+    write_json(outputs.stage(f.json), doc);
   }
+  if (r.converged && !f.out_final.empty()) write_points(outputs.stage(f.out_final), r.X);
+  outputs.commit();
 
   std::cout << std::setprecision(12) << "stationary: n = " << n << ", d = " << d << ", "
             << (f.descent ? "descent" : "ascent") << "\n"
@@ -151,7 +166,6 @@ void run_stationary(const StationaryFlags& f) {
     throw Error("stationary: not converged, the residual " + std::to_string(r.residual) +
                 " is above --tolerance (" + r.status + ")");
   }
-  if (!f.out_final.empty()) write_points(f.out_final, r.X);
 }
 
 }  // namespace
@@ -160,7 +174,7 @@ void add_stationary_command(CLI::App& app) {
   auto f = std::make_shared<StationaryFlags>();
   CLI::App* cmd = app.add_subcommand(
       "stationary", "Stationary point of the interaction energy E_D by ascent or descent");
-  add_quiet_flag(*cmd);
+  add_verbosity_flags(*cmd);
   cmd->add_option("--x0", f->x0, "CSV point set: one token per row (the start)")->required();
   cmd->add_option("--d-matrix", f->d_matrix, "CSV symmetric d x d matrix D (default identity)");
   auto* up = cmd->add_flag("--ascent", f->ascent, "maximize E_D (the default)");

@@ -1,8 +1,11 @@
 #include <varsphere/core/csv.hpp>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -29,8 +32,19 @@ double parse_number(std::string_view field, const std::string& where) {
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);  // from_chars rejects '+'
   double value = 0.0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (f.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+  if (f.empty() || end != digits.data() + digits.size() ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range)) {
     throw IoError(where + ": '" + std::string(f) + "' is not a number");
+  }
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars leaves the value unset: strtod tells overflow (±HUGE_VAL) from an underflow,
+    // which rounds to zero or a subnormal as IEEE arithmetic would.
+    const std::string text(digits);
+    value = std::strtod(text.c_str(), nullptr);
+    if (std::isinf(value)) {
+      throw IoError(where + ": '" + std::string(f) +
+                    "' is out of the range of a double (|x| <= 1.8e308)");
+    }
   }
   return value;
 }
@@ -116,6 +130,13 @@ Configuration read_points(const std::filesystem::path& path, double unit_tol) {
   const Eigen::MatrixXd rows = read_csv_matrix(path);
   Configuration X = rows.transpose();
   validate_configuration(X, unit_tol, path.string());
+  // Inside the tolerance is accepted, then made unit: every later step and output sees unit
+  // tokens (frame 0 of a flow, --T 0 --out-final). Rows already unit to rounding are kept bit
+  // for bit, so that written points read back exactly.
+  for (Eigen::Index i = 0; i < X.cols(); ++i) {
+    const double norm = X.col(i).norm();
+    if (std::abs(norm - 1.0) > 4 * std::numeric_limits<double>::epsilon()) X.col(i) /= norm;
+  }
   return X;
 }
 

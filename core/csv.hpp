@@ -20,7 +20,8 @@ void require_regular_input(const std::filesystem::path& path);
 
 /// Rows × columns exactly as in the file. Blank lines are ignored; separators are commas with
 /// optional spaces. Throws IoError for a missing/unreadable/empty file, a ragged row or a field
-/// that is not a number (file:line:field named). NaN/inf are parsed (checked by the caller).
+/// that is not a number or overflows a double, e.g. 1e400 (file:line:field named); a number that
+/// underflows (1e-400) rounds to 0 or a subnormal. NaN/inf are parsed (checked by the caller).
 Eigen::MatrixXd read_csv_matrix(const std::filesystem::path& path);
 
 /// The same parser on an open stream: `name` is used in messages and `lines_before` is the
@@ -29,7 +30,8 @@ Eigen::MatrixXd read_csv_matrix(std::istream& in, const std::string& name,
                                 std::size_t lines_before = 0);
 
 /// A point set (n rows of d numbers) returned as the d×n configuration, validated with
-/// validate_configuration(·, unit_tol) so that NaN, d < 2 and non-unit rows are reported.
+/// validate_configuration(·, unit_tol) so that NaN, d < 2 and non-unit rows are reported; rows
+/// accepted within the tolerance are then normalized (rows of norm 1 ± 4ε are kept as they are).
 Configuration read_points(const std::filesystem::path& path, double unit_tol = kUnitTolerance);
 
 /// A d×d matrix with finite entries; throws InvalidInput if the shape is not d×d.

@@ -25,6 +25,13 @@ class IoError : public Error {
   using Error::Error;
 };
 
+/// A request this machine cannot serve: more memory than is available, more steps than the
+/// budget allows. Raised before the work starts, naming the size and the option that sets it.
+class ResourceLimit : public Error {
+ public:
+  using Error::Error;
+};
+
 /// log / parallel transport / inverse retraction asked for at (or numerically at) the cut locus,
 /// where the result is not defined. Raised instead of returning NaN or an arbitrary vector.
 class CutLocusError : public Error {

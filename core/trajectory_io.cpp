@@ -3,12 +3,14 @@
 #include <hdf5.h>
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <varsphere/core/atomic_file.hpp>
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/memory_budget.hpp>
 
 namespace varsphere {
 
@@ -84,6 +86,12 @@ Trajectory read_csv(const std::filesystem::path& path) {
   const Eigen::Index d = rows.cols() - 2;
   Trajectory traj;
   Eigen::Index r = 0;
+  for (Eigen::Index k = 0; k < rows.rows(); ++k) {
+    // Frames are grouped by equal times: a NaN time equals nothing, not even itself.
+    if (!std::isfinite(rows(k, 0))) {
+      throw IoError(name + ":" + std::to_string(k + 2) + ": the time is not finite");
+    }
+  }
   while (r < rows.rows()) {
     const double t = rows(r, 0);
     Eigen::Index n = 0;
@@ -146,14 +154,21 @@ void write_h5(const std::filesystem::path& path, const Trajectory& traj,
   AtomicOutput out(path);
   const std::string fail = "cannot write '" + path.string() + "': HDF5 error";
   {
-    H5Handle file{H5Fcreate(out.temporary_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+    // No modification times in object headers: the same data gives the same bytes.
+    H5Handle fcpl{H5Pcreate(H5P_FILE_CREATE), H5Pclose};
+    H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+    if (fcpl.id < 0 || dcpl.id < 0 || H5Pset_obj_track_times(fcpl.id, false) < 0 ||
+        H5Pset_obj_track_times(dcpl.id, false) < 0) {
+      throw IoError(fail + " setting up the file");
+    }
+    H5Handle file{H5Fcreate(out.temporary_path().c_str(), H5F_ACC_TRUNC, fcpl.id, H5P_DEFAULT),
                   H5Fclose};
     if (file.id < 0) throw IoError(fail + " creating the file");
     const hsize_t m = traj.size(), n = traj.tokens(), d = traj.dimension();
     {
       H5Handle space{H5Screate_simple(1, &m, nullptr), H5Sclose};
       H5Handle set{
-          H5Dcreate2(file.id, "t", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dcreate2(file.id, "t", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT),
           H5Dclose};
       if (set.id < 0 ||
           H5Dwrite(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, traj.times.data()) < 0)
@@ -168,7 +183,7 @@ void write_h5(const std::filesystem::path& path, const Trajectory& traj,
       const hsize_t dims[3] = {m, n, d};
       H5Handle space{H5Screate_simple(3, dims, nullptr), H5Sclose};
       H5Handle set{
-          H5Dcreate2(file.id, "X", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dcreate2(file.id, "X", H5T_IEEE_F64LE, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT),
           H5Dclose};
       if (set.id < 0 ||
           H5Dwrite(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
@@ -200,6 +215,12 @@ Trajectory read_h5(const std::filesystem::path& path) {
   H5Sget_simple_extent_dims(tspace.id, &m, nullptr);
   H5Sget_simple_extent_dims(xspace.id, dims, nullptr);
   if (dims[0] != m) throw IoError(name + ": 't' and 'X' have different numbers of frames");
+  // The header alone sets the sizes: check them before a buffer is sized from them.
+  require_memory(8.0 * (static_cast<double>(m) * (1.0 + 2.0 * static_cast<double>(dims[1]) *
+                                                           static_cast<double>(dims[2]))),
+                 name + ": reading 'X' of " + std::to_string(m) + " x " + std::to_string(dims[1]) +
+                     " x " + std::to_string(dims[2]) + " values");
+  if (m > 0 && (dims[1] == 0 || dims[2] == 0)) throw IoError(name + ": 'X' has an empty dimension");
   std::vector<double> times(m), buffer(m * dims[1] * dims[2]);
   if (H5Dread(tset.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, times.data()) < 0 ||
       H5Dread(xset.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {

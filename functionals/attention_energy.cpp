@@ -1,6 +1,17 @@
 #include <varsphere/functionals/attention_energy.hpp>
 
+#include <cmath>
+#include <varsphere/core/error.hpp>
+
 namespace varsphere {
+
+double attention_log_energy(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A, double beta) {
+  if (!(beta > 0)) throw InvalidInput("log-energy: needs beta > 0");
+  const Eigen::MatrixXd scaled = beta * (X.transpose() * (A * X));
+  const double m = scaled.maxCoeff();
+  const double n = static_cast<double>(X.cols());
+  return std::log((scaled.array() - m).exp().sum()) + m - std::log(2 * beta * n * n);
+}
 
 Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
                                           double beta) {

@@ -33,6 +33,11 @@ T attention_energy(const Eigen::Matrix<T, -1, -1>& X, const Eigen::MatrixXd& A, 
   return beta == 0.0 ? total / T(2 * n * n) : total / T(2 * beta * n * n);
 }
 
+/// log E_β(X) for β > 0, computed stably: log Σ_ij exp(βS_ij − m) + m − log(2βn²) with m the
+/// largest βS_ij, so that it is finite where E_β itself overflows a double (β·max S > ~709).
+/// Throws InvalidInput for β ≤ 0 (E_0 may be negative).
+double attention_log_energy(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A, double beta);
+
 /// Euclidean gradient ∂E/∂x_i = (1/(2n²)) Σ_j [exp(βS_ij) A x_j + exp(βS_ji) Aᵀ x_j]
 /// (at β = 0 the exponentials are replaced by 1).
 Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,

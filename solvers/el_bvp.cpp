@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/memory_budget.hpp>
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
@@ -231,6 +233,19 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
     throw InvalidInput("BVP: this Lagrangian is not a sum of squares; use the DEL equations");
   }
 
+  // Memory, before anything is allocated: each step's residual block holds a dense Jacobian
+  // (m × 2nd, m ≈ nd residuals) and couples 2n tokens in the normal equations ((2n)² blocks of
+  // d×d); the sparse Cholesky factor is of the same order.
+  {
+    const double nd = static_cast<double>(n) * static_cast<double>(d);
+    const double m = least_squares ? static_cast<double>(model.residual_size(d, n)) : nd;
+    const double bytes = 8.0 * K * (2 * m * nd + 8 * nd * nd + 6 * nd);
+    std::ostringstream what;
+    what << "BVP with K = " << K << " steps of n = " << n << " tokens in d = " << d << " ("
+         << std::setprecision(3) << (K - 1) * nd << " unknowns)";
+    require_memory(bytes, what.str(), "lower --K or the number of tokens");
+  }
+
   // Initial path.
   std::vector<double> interior(std::size_t(K - 1) * n * d);
   const NodeLayout layout{d, n, K, &interior, &X_start, &X_end};
@@ -350,6 +365,11 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
       solver_options.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
       solver_options.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
       solver_options.max_num_iterations = options.max_iterations;
+      if (options.max_seconds > 0) {
+        const double spent =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+        solver_options.max_solver_time_in_seconds = std::max(options.max_seconds - spent, 1e-3);
+      }
       solver_options.initial_trust_region_radius = options.initial_trust_region_radius;
       solver_options.function_tolerance = options.function_tolerance;
       solver_options.gradient_tolerance = options.gradient_tolerance;
@@ -399,7 +419,15 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
       if (result.converged && !measured) {
         measured = del_residual(model, current_path());
       }
-      if (!result.converged || !below_tolerance(*measured)) {
+      const bool out_of_time =
+          options.max_seconds > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() >=
+              options.max_seconds;
+      if (out_of_time && !result.converged) {
+        std::ostringstream why;
+        why << " (the time budget of " << options.max_seconds << " s is spent)";
+        result.status += why.str();
+      } else if (!result.converged || !below_tolerance(*measured)) {
         // The split is a convergence accelerator, never a requirement: finish on the Lagrangian's
         // own residuals from wherever it stopped.
         const std::string first = result.status;

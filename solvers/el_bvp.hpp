@@ -55,6 +55,9 @@ struct BvpOptions {
   /// interpolation X_k = γ(k/K) (undefined, and reported, for antipodal endpoint tokens).
   std::optional<Trajectory> initial_path;
   int max_iterations = 200;
+  /// Time budget of the solve in seconds (0: none): Ceres stops when it is spent and the result
+  /// is NotConverged, with the budget named in its status.
+  double max_seconds = 0;
   /// Levenberg–Marquardt starts with the damping μ = 1/radius (relative to diag JᵀJ). The
   /// smoothest modes of a path with K steps have eigenvalues ~ π²/K² of that diagonal, so Ceres'
   /// default 1e4 damps them away at large K; starting nearly undamped lets the first steps be

@@ -1,10 +1,14 @@
 #include <varsphere/solvers/flow_integrator.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <limits>
 #include <stdexcept>
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/memory_budget.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/detail/odeint_eigen.hpp>
 
@@ -75,6 +79,32 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
     throw InvalidInput("flow: Pre-LN needs a field with an unprojected velocity");
   }
 
+  // Sizes are checked in floating point before anything is allocated: (t1 − t0)/dt can exceed
+  // every integer type (dt = 1e-300), and a frame list sized from it any memory.
+  const double span = t1 - t0;
+  const double n = static_cast<double>(X0.cols()), d = static_cast<double>(X0.rows());
+  const bool fixed_step = options.scheme != FlowScheme::Dopri5;
+  const double steps = fixed_step ? std::ceil(span / options.dt - 1e-9) : 0.0;
+  if (steps > static_cast<double>(options.max_steps)) {
+    std::ostringstream msg;
+    msg << "flow: T/dt = " << std::setprecision(3) << steps << " steps exceed the step budget "
+        << options.max_steps << " (raise --dt or --max-steps)";
+    throw ResourceLimit(msg.str());
+  }
+  if (options.record) {
+    // Fixed step: a frame every save_every steps; dopri5: every save_every·dt of time.
+    const double frames =
+        (options.save_times.empty()
+             ? std::floor(fixed_step ? steps / options.save_every
+                                     : span / (options.save_every * options.dt))
+             : static_cast<double>(options.save_times.size())) +
+        2;
+    std::ostringstream what;
+    what << "flow: saving " << std::setprecision(3) << frames << " frames of " << X0.cols()
+         << " x " << X0.rows();
+    require_memory(8.0 * frames * (n * d + 1), what.str(), "raise --save-every or --dt");
+  }
+
   FlowResult result;
   // Pre-LN carries z (unnormalized); Post-LN carries X itself. Either way the field is evaluated
   // at the normalized state: Runge–Kutta stages leave the sphere, and F(x/‖x‖) is the smooth,
@@ -115,14 +145,16 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
     require_finite_state(x, t);
     if (!pre) normalize_columns_in_place(x);
     if (options.on_step) options.on_step(t);
-    if (result.steps > options.max_steps) {
-      throw Error("flow: more than " + std::to_string(options.max_steps) + " steps");
+    if (result.steps >= options.max_steps && t < t1) {
+      std::ostringstream msg;
+      msg << "flow: the step budget of " << options.max_steps << " steps was used up at t = "
+          << std::setprecision(6) << t << " of " << t1 << " (raise --max-steps)";
+      throw ResourceLimit(msg.str());
     }
   };
 
   State x = X0;
   save(t0, x, true, true);
-  const double span = t1 - t0;
   try {
     if (options.scheme == FlowScheme::Dopri5) {
       using Stepper =
@@ -213,8 +245,9 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   return result;
 }
 
-FlowOptions grid_flow_options(double T, int K, double rtol, double atol) {
+FlowOptions grid_flow_options(double T, int K, double rtol, double atol, std::size_t max_steps) {
   FlowOptions o;
+  o.max_steps = max_steps;
   o.scheme = FlowScheme::Dopri5;
   o.rtol = rtol;
   o.atol = atol;

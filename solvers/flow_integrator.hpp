@@ -60,7 +60,9 @@ struct FlowOptions {
   std::function<void(double)> on_step;
   /// Called at every saved frame with (t, X) (streaming diagnostics).
   std::function<void(double, const Eigen::MatrixXd&)> observer;
-  std::size_t max_steps = 100'000'000;
+  /// Step budget: fixed-step schemes needing more steps are refused before the first one,
+  /// dopri5 stops with ResourceLimit when it has taken this many steps before reaching t1.
+  std::size_t max_steps = 1'000'000;
 };
 
 struct FlowResult {
@@ -73,7 +75,9 @@ struct FlowResult {
 /// The integrator on the type-erased field (the compiled core of `integrate`). Throws
 /// InvalidInput for a non-unit X0, t1 < t0, non-finite times, dt ≤ 0, bad save times or tolerances,
 /// and Pre-LN with a field without an unprojected velocity or a scheme other than rk4/dopri5;
-/// Error if the state becomes non-finite or the step budget is exhausted.
+/// ResourceLimit, before any step, when the recorded frames would not fit in the available memory
+/// or a fixed-step scheme needs more than max_steps steps, and when dopri5 exhausts max_steps;
+/// Error if the state becomes non-finite.
 FlowResult integrate_field(FlowField& field, const Configuration& X0, double t0, double t1,
                            const FlowOptions& options);
 
@@ -86,12 +90,15 @@ FlowResult integrate(const Field& field, const Configuration& X0, double t0, dou
 
 /// The Post-LN flow of `field` from X0 sampled on the grid t_k = kT/K, k = 0..K, by dopri5 with
 /// tight tolerances: the reference trajectory a BVP solution on K steps is compared with.
-FlowOptions grid_flow_options(double T, int K, double rtol, double atol);
+/// `max_steps` is dopri5's step budget (FlowOptions::max_steps).
+FlowOptions grid_flow_options(double T, int K, double rtol, double atol,
+                              std::size_t max_steps = FlowOptions{}.max_steps);
 
 template <VectorField Field>
 Trajectory flow_on_grid(const Field& field, const Configuration& X0, double T, int K,
-                        double rtol = 1e-12, double atol = 1e-13) {
-  return integrate(field, X0, 0.0, T, grid_flow_options(T, K, rtol, atol)).trajectory;
+                        double rtol = 1e-12, double atol = 1e-13,
+                        std::size_t max_steps = FlowOptions{}.max_steps) {
+  return integrate(field, X0, 0.0, T, grid_flow_options(T, K, rtol, atol, max_steps)).trajectory;
 }
 
 }  // namespace varsphere

@@ -1,6 +1,7 @@
-#include "quiet_flag.hpp"
+#include "verbosity_flags.hpp"
 
 #include <iostream>
+#include <varsphere/solvers/solver_logging.hpp>
 
 namespace varsphere::apps {
 
@@ -11,7 +12,7 @@ bool& quiet_state() {
 }
 }  // namespace
 
-void add_quiet_flag(CLI::App& cmd) {
+void add_verbosity_flags(CLI::App& cmd) {
   cmd.add_flag_callback(
       "--quiet",
       [] {
@@ -19,6 +20,9 @@ void add_quiet_flag(CLI::App& cmd) {
         std::cout.setstate(std::ios::failbit);  // every later write to stdout is dropped
       },
       "print nothing but errors (no summary on stdout, no progress line on stderr)");
+  cmd.add_flag_callback(
+      "--verbose", [] { set_solver_logging(true); },
+      "show the solver library's own messages (Ceres warnings) on stderr");
 }
 
 bool quiet() { return quiet_state(); }
