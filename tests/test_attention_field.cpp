@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <varsphere/core/error.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/core/scalar.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
@@ -250,4 +251,23 @@ TEST_CASE("invalid construction is rejected with a typed error") {
   MatrixXd nan = I3;
   nan(0, 0) = std::nan("");
   CHECK_THROWS_AS(AttentionField(3, {{nan, I3}}), InvalidInput);
+}
+
+// Issue 14: the energy overflows a double above beta * max score ~ 709; its logarithm does not.
+TEST_CASE("log-energy equals log E where E is finite and the closed form where E overflows") {
+  Rng rng(5);
+  const MatrixXd X = product::random_point(rng, 3, 7);
+  const MatrixXd A = MatrixXd::Identity(3, 3);
+  for (double beta : {0.1, 1.0, 9.0}) {
+    CHECK(attention_log_energy(X, A, beta) ==
+          doctest::Approx(std::log(attention_energy(X, A, beta))).epsilon(1e-13));
+  }
+  // Every token at e1: S_ij = 1, so E = e^beta / (2 beta) and log E = beta - log(2 beta).
+  const MatrixXd same = Eigen::VectorXd::Unit(3, 0).replicate(1, 5);
+  for (double beta : {1000.0, 1e6}) {
+    CHECK(std::isinf(attention_energy(same, A, beta)));
+    CHECK(attention_log_energy(same, A, beta) ==
+          doctest::Approx(beta - std::log(2 * beta)).epsilon(1e-14));
+  }
+  CHECK_THROWS_AS(attention_log_energy(X, A, 0.0), InvalidInput);
 }

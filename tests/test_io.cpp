@@ -147,3 +147,26 @@ TEST_CASE("atomic writes leave the previous file intact on failure") {
           write_points(dir.path / "no" / "x.csv", Eigen::MatrixXd::Identity(2, 2));
         }).find("does not exist") != std::string::npos);
 }
+
+// Issue 14: numbers beyond a double, and tokens inside the unit tolerance.
+TEST_CASE("CSV numbers: overflow is an error, underflow rounds to zero") {
+  TempDir dir;
+  const std::string message = message_of<IoError>(
+      [&] { read_csv_matrix(dir.write("o.csv", "1,0,0\n0,1e400,0\n")); });
+  CHECK(message.find("o.csv:2: field 2: '1e400' is out of the range of a double") !=
+        std::string::npos);
+  const Eigen::MatrixXd M = read_csv_matrix(dir.write("u.csv", "1,1e-400,-1e-400\n"));
+  CHECK(M(0, 0) == 1.0);
+  CHECK(std::abs(M(0, 1)) < std::numeric_limits<double>::min());
+  CHECK(std::abs(M(0, 2)) < std::numeric_limits<double>::min());
+}
+
+TEST_CASE("points inside the unit tolerance are normalized when read; unit rows are kept exactly") {
+  TempDir dir;
+  const Configuration X =
+      read_points(dir.write("near.csv", "1.0000001,0,0\n0,0.6,0.8\n0.6,0,-0.80000005\n"));
+  for (Eigen::Index i = 0; i < X.cols(); ++i) CHECK(std::abs(X.col(i).norm() - 1.0) < 1e-15);
+  CHECK(X(0, 0) == 1.0);  // 1.0000001 / 1.0000001
+  CHECK(X(1, 1) == 0.6);  // a row of norm 1 to rounding is left bit for bit
+  CHECK(X(2, 1) == 0.8);
+}

@@ -138,3 +138,32 @@ TEST_CASE("bad trajectory files give one clear error") {
           write_trajectory(s.dir / "missing" / "e.h5", sample(2));
         }).find("does not exist") != std::string::npos);
 }
+
+// Issue 14: inputs that used to hang or exhaust memory.
+TEST_CASE("a NaN time in a trajectory CSV is an error, not an endless loop") {
+  Scratch s;
+  const std::string message =
+      error_of([&] { read_trajectory(s.write("nan_t.csv", "t,token,x1,x2\nnan,1,1,0\n")); });
+  CHECK(message.find("nan_t.csv:2: the time is not finite") != std::string::npos);
+}
+
+TEST_CASE("an HDF5 header with huge dimensions is refused before any buffer is sized from it") {
+  // From the audit (fuzz corpus): 't' and 'X' declare about 10^9 frames.
+  const fs::path file = fs::path(VARSPHERE_TEST_DATA_DIR) / "trajectory_h5_huge_dims.h5";
+  CHECK_THROWS_AS(read_trajectory(file), ResourceLimit);
+  CHECK(error_of([&] { read_trajectory(file); }).find("needs") != std::string::npos);
+}
+
+TEST_CASE("the same trajectory gives byte-identical HDF5 files") {
+  Scratch s;
+  const Trajectory traj = sample(3);
+  write_trajectory(s.dir / "a.h5", traj, {{"object", std::string("test")}});
+  write_trajectory(s.dir / "b.h5", traj, {{"object", std::string("test")}});
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string a = bytes(s.dir / "a.h5"), b = bytes(s.dir / "b.h5");
+  CHECK(a.size() > 1000);
+  CHECK(a == b);
+}
