@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev libceres-dev libboost-dev
   doctest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libhdf5-dev
   python3 python3-numpy python3-matplotlib
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -337,7 +337,8 @@ TEST_CASE("De Giorgi and flow matching in the same metric differ by a null Lagra
   const CheckElResult single = check_el(dg, path);
   MESSAGE("checkEL of the difference " << null.max_residual << " vs De Giorgi alone "
                                        << single.max_residual);
-  CHECK(null.max_residual <= 1e-6);
+  // Measured 4.7e-8 (finite differences of a 200-step path): ten times that.
+  CHECK(null.max_residual <= 5e-7);
   CHECK(single.max_residual >= 1e-2);
 }
 
@@ -352,8 +353,9 @@ TEST_CASE("checkEL along an accurate flow: ~0 for its Lagrangians, not for the k
       check_el(DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 2.0, d), flow).max_residual;
   const double kin = check_el(KineticLagrangian{}, flow).max_residual;
   MESSAGE("checkEL: flow matching " << fm << ", De Giorgi " << dg << ", kinetic " << kin);
-  CHECK(fm <= 1e-6);
-  CHECK(dg <= 1e-6);
+  // Measured 1.7e-9 and 2.0e-9, set by the reference flow's tolerance: ten times that.
+  CHECK(fm <= 2e-8);
+  CHECK(dg <= 2e-8);
   CHECK(kin >= 1e-2);
 }
 

@@ -2,7 +2,7 @@
 //  * rotf: SA, n = 64, d = 3, β = 1 — the authors' Euler scheme replayed to 1e-9, the continuous
 //    ODE solved by dopri5 against DOP853 to 1e-8, the energy rising monotonically to e/2;
 //  * dotm: SA on the circle, n = 5, β = 4 — replay, and the metastable merge times of the ODE
-//    (1.27, 2.41, 5.20 ± 0.05 and 328.37 ± 0.5).
+//    (1.27, 2.41, 5.20 and 328.37, to the 0.005 spacing of the frames they are read from).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -96,8 +96,9 @@ TEST_CASE("dotm SA on the circle n=5 beta=4: replay and metastable merge times")
   CHECK(std::abs(rows.back().energy - std::exp(4.0) / 8.0) <= 1e-9);
   const Eigen::VectorXd expected = read_series("dotm_kinetic_sa_d2_n5_b4.ode_merge_times.series");
   REQUIRE(merges.size() == 4);
-  for (int k = 0; k < 3; ++k) CHECK(std::abs(merges[k] - expected(k)) <= 0.05);
-  CHECK(std::abs(merges[3] - expected(3)) <= 0.5);
+  // Both sides read merge times off frames 0.005 apart (measured differences 0, 0, 0.005,
+  // 0.005): they agree to one frame.
+  for (int k = 0; k < 4; ++k) CHECK(std::abs(merges[k] - expected(k)) <= 0.005 + 1e-9);
   MESSAGE("merge times " << merges[0] << ", " << merges[1] << ", " << merges[2] << ", "
                          << merges[3]);
 }
