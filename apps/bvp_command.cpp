@@ -4,6 +4,7 @@
 #include <memory>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/progress.hpp>
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
@@ -40,8 +41,13 @@ void run_bvp(const BvpCommandFlags& f) {
   }
   const AttentionModel model = f.bvp.attention.load(X0.rows(), X0.cols());
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
-    const BvpOptions options = f.bvp.options(model, X0);
+    BvpOptions options = f.bvp.options(model, X0);
+    // Iterations of both attempts (split, then without) count against one line.
+    ProgressReporter progress("bvp", 0.0, 2.0 * f.bvp.max_iterations,
+                              !quiet() && ProgressReporter::stderr_is_terminal(), 2.0, "iteration");
+    options.on_iteration = [&](int k) { progress.update(k); };
     const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
+    progress.finish();
     const nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
     // A failed solve writes its summary (converged: false) where --json asked, never the path.
     OutputTransaction outputs = plan.transaction();

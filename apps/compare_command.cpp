@@ -10,6 +10,7 @@
 #include <varsphere/core/atomic_file.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/progress.hpp>
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/solvers/check_el.hpp>
@@ -92,8 +93,13 @@ void run_compare(const CompareFlags& f) {
   const double beta = f.bvp.attention.beta;
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
     const Trajectory flow = f.bvp.reference_flow(model, X0);
-    const BvpOptions options = f.bvp.options(model, X0, &flow);
+    BvpOptions options = f.bvp.options(model, X0, &flow);
+    // Iterations of both attempts (split, then without) count against one line.
+    ProgressReporter progress("compare", 0.0, 2.0 * f.bvp.max_iterations,
+                              !quiet() && ProgressReporter::stderr_is_terminal(), 2.0, "iteration");
+    options.on_iteration = [&](int k) { progress.update(k); };
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), f.bvp.T, f.bvp.K, options);
+    progress.finish();
     const PathComparison c = compare_paths(r.path, flow);
     const double gain =
         attention_energy(flow.frames.back(), A, beta) - attention_energy(X0, A, beta);

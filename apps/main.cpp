@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
   varsphere::apps::add_bvp_command(app);
   varsphere::apps::add_compare_command(app);
   varsphere::apps::add_stationary_command(app);
+#ifdef VARSPHERE_CLI_REPRODUCE
   varsphere::apps::add_reproduce_command(app);
+#endif
   // CLI11 would say only "a subcommand is required": name the word it did not recognize.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

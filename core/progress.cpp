@@ -6,10 +6,12 @@
 namespace varsphere {
 
 ProgressReporter::ProgressReporter(std::string label, double t_begin, double t_end, bool enabled,
-                                   double delay_seconds)
+                                   double delay_seconds, std::string variable)
     : label_(std::move(label)),
+      variable_(std::move(variable)),
       t_begin_(t_begin),
       t_end_(t_end),
+      last_(t_begin),
       enabled_(enabled),
       delay_(delay_seconds),
       start_(Clock::now()),
@@ -20,7 +22,8 @@ ProgressReporter::~ProgressReporter() { finish(); }
 void ProgressReporter::finish() {
   if (!drawn_) return;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  std::fprintf(stderr, "\r\033[K%s: done, t = %.4g in %.1f s\n", label_.c_str(), t_end_, elapsed);
+  std::fprintf(stderr, "\r\033[K%s: done, %s = %.4g in %.1f s\n", label_.c_str(),
+               variable_.c_str(), last_, elapsed);
   std::fflush(stderr);
   drawn_ = false;
 }
@@ -31,6 +34,7 @@ bool ProgressReporter::stderr_is_terminal() {
 
 void ProgressReporter::update(double t) {
   if (!enabled_) return;
+  last_ = t;
   const auto now = Clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   if (elapsed < delay_ || std::chrono::duration<double>(now - last_draw_).count() < 0.2) return;
@@ -38,8 +42,8 @@ void ProgressReporter::update(double t) {
   const double span = t_end_ - t_begin_;
   const double fraction = span > 0 ? (t - t_begin_) / span : 1.0;
   const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0;
-  std::fprintf(stderr, "\r\033[K%s: t = %.4g / %.4g (%3.0f%%), %.0f s elapsed, ~%.0f s left",
-               label_.c_str(), t, t_end_, 100 * fraction, elapsed, eta);
+  std::fprintf(stderr, "\r\033[K%s: %s = %.4g / %.4g (%3.0f%%), %.0f s elapsed, ~%.0f s left",
+               label_.c_str(), variable_.c_str(), t, t_end_, 100 * fraction, elapsed, eta);
   std::fflush(stderr);
   drawn_ = true;
 }

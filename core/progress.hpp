@@ -11,8 +11,10 @@ namespace varsphere {
 
 class ProgressReporter {
  public:
+  /// `variable` names what update() reports ("t" for a flow, "iteration" for a solve, whose
+  /// t_end is then the iteration limit, so the time left shown is an upper bound).
   ProgressReporter(std::string label, double t_begin, double t_end, bool enabled,
-                   double delay_seconds = 2.0);
+                   double delay_seconds = 2.0, std::string variable = "t");
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;
   ~ProgressReporter();
@@ -28,7 +30,8 @@ class ProgressReporter {
  private:
   using Clock = std::chrono::steady_clock;
   std::string label_;
-  double t_begin_, t_end_;
+  std::string variable_;
+  double t_begin_, t_end_, last_;
   bool enabled_;
   double delay_;
   Clock::time_point start_, last_draw_;

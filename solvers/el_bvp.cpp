@@ -387,9 +387,21 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
       solver_options.minimizer_progress_to_stdout = options.verbose;
       solver_options.logging_type =
           options.verbose ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+      // Progress: Ceres calls back after each iteration; the count runs on across attempts.
+      struct Progress : ceres::IterationCallback {
+        const std::function<void(int)>* report;
+        int before;
+        ceres::CallbackReturnType operator()(const ceres::IterationSummary& it) override {
+          (*report)(before + it.iteration);
+          return ceres::SOLVER_CONTINUE;
+        }
+      } progress;
+      progress.report = &options.on_iteration;
+      progress.before = result.iterations;
+      if (options.on_iteration) solver_options.callbacks.push_back(&progress);
       ceres::Solver::Summary summary;
       ceres::Solve(solver_options, &problem, &summary);
-      result.iterations += static_cast<int>(summary.iterations.size()) - 1;
+      result.iterations += std::max(static_cast<int>(summary.iterations.size()) - 1, 0);
       const bool converged = summary.termination_type == ceres::CONVERGENCE;
       result.status = (use_split ? "null-Lagrangian split: " : "") + summary.message;
       failed = summary.termination_type == ceres::FAILURE;

@@ -19,6 +19,7 @@
 // only builds the LagrangianStepModel adapter.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <varsphere/core/configuration.hpp>
@@ -79,6 +80,8 @@ struct BvpOptions {
   int polish_steps = 5;
   int threads = 1;
   bool verbose = false;
+  /// Called after every solver iteration with the number of iterations so far (progress lines).
+  std::function<void(int)> on_iteration;
   /// Use a Lagrangian's closed-form residual Jacobians when it has them (kinetic, De Giorgi,
   /// flow matching with an attention field); false forces automatic differentiation.
   bool analytic_jacobians = true;
