@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -86,6 +87,7 @@ void OutputPlan::check() const {
     }
     require_writable_folder(fs::exists(f.path, ec) ? f.path : folder_of(f.path), what);
   }
+  std::vector<fs::path> probed;  // folders already shown writable: one probe file each
   for (std::size_t k = 0; k < files_.size(); ++k) {
     const Output& out = files_[k];
     const std::string what = out.flag + " " + quoted(out.path);
@@ -96,7 +98,10 @@ void OutputPlan::check() const {
     }
     if (!in_new_folder) {
       // A planned folder was checked above; an existing one is checked here with its files.
-      require_writable_folder(dir, what);
+      if (std::find(probed.begin(), probed.end(), dir) == probed.end()) {
+        require_writable_folder(dir, what);
+        probed.push_back(dir);
+      }
       const fs::file_status status = fs::symlink_status(out.path, ec);
       if (fs::is_directory(status)) throw InvalidInput(what + " is a folder");
       if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_symlink(status)) {
