@@ -1,0 +1,414 @@
+// varsphere.bvp, compare, check_el, action and LeastSquaresLagrangian: the discrete
+// Euler–Lagrange boundary-value problem (solvers/el_bvp.hpp, docs/math.md §3) from Python.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <cmath>
+#include <varsphere/core/error.hpp>
+#include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/functionals/de_giorgi_lagrangian.hpp>
+#include <varsphere/functionals/flow_matching_lagrangian.hpp>
+#include <varsphere/functionals/kinetic_lagrangian.hpp>
+#include <varsphere/solvers/check_el.hpp>
+#include <varsphere/solvers/discrete_action.hpp>
+#include <varsphere/solvers/el_bvp.hpp>
+#include <varsphere/solvers/path_comparison.hpp>
+
+#include "arrays.hpp"
+#include "attention_model.hpp"
+#include "bindings.hpp"
+#include "interrupt.hpp"
+#include "python_lagrangian.hpp"
+
+namespace varsphere::python {
+
+namespace {
+
+/// What the user built with varsphere.LeastSquaresLagrangian(residual, jacobian, fd_step).
+struct LagrangianSpec {
+  py::object residual, jacobian;
+  double fd_step = 1e-6;
+};
+
+/// The Lagrangian named by `lagrangian` ('kinetic', 'flow-matching', 'de-giorgi' or a
+/// LeastSquaresLagrangian), built for tokens of shape d×n, handed to `use` with its concrete type.
+template <class Use>
+void with_lagrangian(const py::object& lagrangian, const AttentionModelPy* model, Eigen::Index d,
+                     Eigen::Index n, const Use& use) {
+  if (py::isinstance<LagrangianSpec>(lagrangian)) {
+    const auto& spec = lagrangian.cast<const LagrangianSpec&>();
+    // The residual's size, from one call at a point of the right shape.
+    Eigen::MatrixXd X = Eigen::MatrixXd::Zero(d, n);
+    X.row(0).setOnes();
+    py::object probe = spec.residual(0.0, to_rows(X), to_rows(Eigen::MatrixXd::Zero(d, n)));
+    const ArrayView r(probe, 1, "LeastSquaresLagrangian: residual(t, X, V)", "shape (m,)");
+    use(PythonLagrangian(keep_callable(spec.residual), keep_callable(spec.jacobian), spec.fd_step,
+                         r.dim(0)));
+    return;
+  }
+  if (!py::isinstance<py::str>(lagrangian)) {
+    throw InvalidInput("lagrangian must be 'kinetic', 'flow-matching', 'de-giorgi' or a "
+                       "varsphere.LeastSquaresLagrangian");
+  }
+  const std::string name = lagrangian.cast<std::string>();
+  if (name == "kinetic") {
+    use(KineticLagrangian{});
+    return;
+  }
+  if (name != "flow-matching" && name != "de-giorgi") {
+    throw InvalidInput("unknown Lagrangian '" + name + "' (kinetic, flow-matching, de-giorgi)");
+  }
+  if (model == nullptr) throw InvalidInput("lagrangian '" + name + "' needs model=varsphere.Attention");
+  if (model->norm == "pre") {
+    throw InvalidInput("norm 'pre': the BVP Lagrangians use the Post-LN field on the sphere");
+  }
+  if (name == "flow-matching") {
+    use(FlowMatchingLagrangian<AttentionField>{model->field});
+    return;
+  }
+  const AttentionHead& head = model->single_head("lagrangian 'de-giorgi'");
+  if (head.V != head.A) {
+    throw InvalidInput("lagrangian 'de-giorgi' needs V = A (a gradient flow); use flow-matching");
+  }
+  use(DeGiorgiLagrangian(model->model == "sa" ? AttentionNormalization::Softmax
+                                               : AttentionNormalization::Unnormalized,
+                         model->beta, head.A));
+}
+
+const AttentionModelPy* model_of(const py::object& model, Eigen::Index d) {
+  if (model.is_none()) return nullptr;
+  if (!py::isinstance<AttentionModelPy>(model)) {
+    throw InvalidInput("model must be a varsphere.Attention or None");
+  }
+  const auto* m = &model.cast<const AttentionModelPy&>();
+  if (m->field.dimension() != d) {
+    throw InvalidInput("model has dimension " + std::to_string(m->field.dimension()) +
+                       ", the tokens " + std::to_string(d));
+  }
+  return m;
+}
+
+struct BvpSettings {
+  double T = 1;
+  int K = 32;
+  std::string rule = "midpoint", method = "automatic";
+  int max_iterations = 200, threads = 1;
+  double max_seconds = 0, del_tolerance = 1e-7;
+  long long max_steps = 1'000'000;
+  bool analytic_jacobians = true, null_lagrangian_split = true, verbose = false;
+
+  void check() const {
+    if (!(T > 0) || !std::isfinite(T)) throw InvalidInput("T must be positive and finite");
+    if (K < 1) throw InvalidInput("K must be at least 1");
+    if (max_iterations < 1) throw InvalidInput("max_iterations must be at least 1");
+    if (threads < 1) throw InvalidInput("threads must be at least 1");
+    if (max_steps < 1) throw InvalidInput("max_steps must be at least 1");
+    if (!(max_seconds >= 0) || !std::isfinite(max_seconds)) {
+      throw InvalidInput("max_seconds must be finite and >= 0");
+    }
+    if (!(del_tolerance > 0)) throw InvalidInput("del_tolerance must be positive");
+  }
+  BvpOptions options() const {
+    BvpOptions o;
+    o.rule = parse_discrete_rule(rule);
+    if (method == "automatic") {
+      o.method = BvpMethod::Automatic;
+    } else if (method == "least-squares") {
+      o.method = BvpMethod::LeastSquares;
+    } else if (method == "del-equations") {
+      o.method = BvpMethod::DelEquations;
+    } else {
+      throw InvalidInput("method must be 'automatic', 'least-squares' or 'del-equations'");
+    }
+    o.max_iterations = max_iterations;
+    o.threads = threads;
+    o.max_seconds = max_seconds;
+    o.del_tolerance = del_tolerance;
+    o.analytic_jacobians = analytic_jacobians;
+    o.null_lagrangian_split = null_lagrangian_split;
+    o.verbose = verbose;
+    return o;
+  }
+  /// The reference flow on the K+1 grid, as the CLI's compare and --init flow (dopri5, 1e-12).
+  Trajectory reference_flow(const AttentionModelPy& model, const Configuration& X0) const {
+    if (model.norm == "pre") throw InvalidInput("the reference flow is the Post-LN flow: norm 'pre' is refused");
+    return without_gil([&] {
+      return flow_on_grid(model.field, X0, T, K, 1e-12, 1e-13, static_cast<std::size_t>(max_steps));
+    });
+  }
+};
+
+struct BvpSolution {
+  py::array times, path;
+  double action = 0, del_residual_max = 0, del_residual_scale = 0, wall_seconds = 0;
+  int iterations = 0;
+  std::string outcome, status, method;
+  bool converged = false;
+};
+
+BvpSolution solution_of(const BvpResult& r) {
+  BvpSolution s;
+  s.times = to_vector(r.path.times);
+  s.path = frames_array(r.path);
+  s.action = r.action;
+  s.del_residual_max = r.del_residual_max;
+  s.del_residual_scale = r.del_residual_scale;
+  s.wall_seconds = r.wall_seconds;
+  s.iterations = r.iterations;
+  s.outcome = to_string(r.outcome);
+  s.status = r.status;
+  s.method = method_label(r);
+  s.converged = r.converged;
+  return s;
+}
+
+/// The solve with the GIL released, Ctrl-C checked after every iteration.
+template <class L>
+BvpResult solve(const L& lagrangian, const Configuration& X0, const Configuration& X1,
+                const BvpSettings& settings, BvpOptions options) {
+  InterruptPoll poll;
+  options.on_iteration = [&](int) { poll(); };
+  return without_gil(
+      [&] { return solve_bvp(lagrangian, X0, X1, settings.T, settings.K, options); });
+}
+
+void set_initial_path(BvpOptions& options, const py::object& init, const BvpSettings& s,
+                      const AttentionModelPy* model, const Configuration& X0,
+                      const Trajectory* flow) {
+  if (py::isinstance<py::str>(init)) {
+    const std::string name = init.cast<std::string>();
+    if (name == "geodesic") return;
+    if (name != "flow") throw InvalidInput("init must be 'geodesic', 'flow' or a (K+1, n, d) array");
+    if (model == nullptr) throw InvalidInput("init='flow' needs model=varsphere.Attention");
+    options.initial_path = flow ? *flow : s.reference_flow(*model, X0);
+    return;
+  }
+  std::vector<double> times(static_cast<std::size_t>(s.K) + 1);
+  for (int k = 0; k <= s.K; ++k) times[k] = s.T * k / s.K;
+  Trajectory path = trajectory_from(init, py::cast(times), "init");
+  options.initial_path = std::move(path);
+}
+
+BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
+                    const py::object& lagrangian, const py::object& model_object,
+                    const py::object& init, const std::string& rule, const std::string& method,
+                    int max_iterations, double max_seconds, double del_tolerance, int threads,
+                    bool analytic_jacobians, bool null_lagrangian_split, long long max_steps,
+                    bool check, bool verbose) {
+  const Tokens A(x0, "bvp: X0", false), B(x1, "bvp: X1", false);
+  A.on_sphere();
+  B.on_sphere();
+  if (A.d() != B.d() || A.n() != B.n()) throw InvalidInput("bvp: X0 and X1 have different shapes");
+  const BvpSettings s{T, K, rule, method, max_iterations, threads, max_seconds, del_tolerance,
+                      max_steps, analytic_jacobians, null_lagrangian_split, verbose};
+  s.check();
+  const AttentionModelPy* model = model_of(model_object, A.d());
+  const Configuration X0 = A.matrix(), X1 = B.matrix();
+  BvpOptions options = s.options();
+  set_initial_path(options, init, s, model, X0, nullptr);
+  BvpResult result;
+  with_lagrangian(lagrangian, model, A.d(), A.n(),
+                  [&](const auto& L) { result = solve(L, X0, X1, s, options); });
+  if (check && !result.converged) throw NotConverged("bvp: not converged: " + result.status);
+  return solution_of(result);
+}
+
+py::dict run_compare(const py::object& x0, double T, int K, const py::object& lagrangian,
+                     const py::object& model_object, const py::object& init,
+                     const std::string& rule, int max_iterations, double max_seconds,
+                     double del_tolerance, int threads, long long max_steps, bool check) {
+  const auto start = std::chrono::steady_clock::now();
+  const Tokens A(x0, "compare: X0", false);
+  A.on_sphere();
+  if (model_object.is_none()) throw InvalidInput("compare: needs model=varsphere.Attention");
+  const BvpSettings s{T, K, rule, "automatic", max_iterations, threads, max_seconds,
+                      del_tolerance, max_steps, true, true, false};
+  s.check();
+  const AttentionModelPy& model = *model_of(model_object, A.d());
+  const Configuration X0 = A.matrix();
+  const Trajectory flow = s.reference_flow(model, X0);
+  BvpOptions options = s.options();
+  set_initial_path(options, init, s, &model, X0, &flow);
+  py::dict out;
+  with_lagrangian(lagrangian, &model, A.d(), A.n(), [&](const auto& L) {
+    const BvpResult r = solve(L, X0, flow.frames.back(), s, options);
+    if (check && !r.converged) throw NotConverged("compare: " + r.status);
+    const PathComparison c = compare_paths(r.path, flow);
+    const double flow_action = without_gil([&] { return discrete_action(L, options.rule, flow); });
+    const BvpSolution sol = solution_of(r);
+    out["path"] = sol.path;
+    out["times"] = sol.times;
+    out["flow"] = frames_array(flow);
+    out["action"] = r.action;
+    out["action_flow"] = flow_action;
+    out["del_residual_max"] = r.del_residual_max;
+    out["del_residual_scale"] = r.del_residual_scale;
+    out["iterations"] = r.iterations;
+    out["outcome"] = sol.outcome;
+    out["converged"] = r.converged;
+    out["status"] = r.status;
+    out["method"] = sol.method;
+    out["max_distance_path_to_flow"] = c.sup_distance;
+    out["l2_distance_path_to_flow"] = c.l2_distance;
+    out["path_length"] = c.length_a;
+    out["flow_length"] = c.length_b;
+    out["endpoint_distance"] = c.endpoint_distance;
+    if (!model.time_dependent && model.heads.size() == 1) {
+      const Eigen::MatrixXd& Am = model.heads.front().A;
+      const double gain = attention_energy(flow.frames.back(), Am, model.beta) -
+                          attention_energy(X0, Am, model.beta);
+      if (std::isfinite(gain)) out["energy_gain"] = gain;
+      if (model.beta > 0) {
+        out["log_energy_initial"] = attention_log_energy(X0, Am, model.beta);
+        out["log_energy_final"] = attention_log_energy(flow.frames.back(), Am, model.beta);
+      }
+    }
+    if (flow.size() >= 9) {
+      out["checkel_flow"] = without_gil([&] { return check_el(L, flow).max_residual; });
+    }
+    out["bvp_wall_seconds"] = r.wall_seconds;
+  });
+  out["wall_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace
+
+void bind_bvp(py::module_& m) {
+  py::class_<LagrangianSpec>(m, "LeastSquaresLagrangian", R"(A Lagrangian L = ½|r(t, X, V)|² written in Python (for prototyping; slow).
+
+Args:
+    residual: callable (t, X, V) -> (m,) array, X and V (n, d) arrays (positions on the sphere
+        and tangent velocities, rows are tokens); m must not depend on the arguments.
+    jacobian: optional callable (t, X, V) -> (JX, JV), each (m, n, d) or (m, n*d): ∂r/∂X and
+        ∂r/∂V in ambient coordinates (entry [:, i, a] = ∂r/∂x_{i,a}). Without it, central
+        differences with step fd_step (4·n·d residual calls per Jacobian, error O(fd_step²)).
+    fd_step: the finite-difference step.
+
+Every evaluation calls Python under the GIL: expect 100-1000x the time of the same Lagrangian
+in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
+      .def(py::init([](const py::object& residual, const py::object& jacobian, double fd_step) {
+             if (!PyCallable_Check(residual.ptr())) {
+               throw InvalidInput("LeastSquaresLagrangian: residual must be callable");
+             }
+             if (!jacobian.is_none() && !PyCallable_Check(jacobian.ptr())) {
+               throw InvalidInput("LeastSquaresLagrangian: jacobian must be callable or None");
+             }
+             if (!(fd_step > 0) || !std::isfinite(fd_step)) {
+               throw InvalidInput("LeastSquaresLagrangian: fd_step must be positive");
+             }
+             return LagrangianSpec{residual, jacobian, fd_step};
+           }),
+           py::arg("residual"), py::arg("jacobian") = py::none(), py::kw_only(),
+           py::arg("fd_step") = 1e-6)
+      .def_readonly("residual", &LagrangianSpec::residual)
+      .def_readonly("jacobian", &LagrangianSpec::jacobian)
+      .def_readonly("fd_step", &LagrangianSpec::fd_step);
+
+  py::class_<BvpSolution>(m, "BvpSolution", "What varsphere.bvp returns (the CLI's bvp JSON).")
+      .def_readonly("times", &BvpSolution::times, "(K+1,) node times t_k = kT/K")
+      .def_readonly("path", &BvpSolution::path, "(K+1, n, d) nodes of the optimal path")
+      .def_readonly("action", &BvpSolution::action, "discrete action S_d of the path")
+      .def_readonly("del_residual_max", &BvpSolution::del_residual_max,
+                    "max_k,i |P ∇_{x_k,i} S_d| / h (the DEL residual per unit time)")
+      .def_readonly("del_residual_scale", &BvpSolution::del_residual_scale,
+                    "size of the one-sided terms that cancel in it")
+      .def_readonly("iterations", &BvpSolution::iterations)
+      .def_readonly("outcome", &BvpSolution::outcome,
+                    "'certified', 'not-converged', 'del-residual-above-tolerance' or 'solver-failed'")
+      .def_readonly("converged", &BvpSolution::converged, "outcome == 'certified'")
+      .def_readonly("status", &BvpSolution::status, "what happened, in one line")
+      .def_readonly("method", &BvpSolution::method)
+      .def_readonly("wall_seconds", &BvpSolution::wall_seconds)
+      .def("__repr__", [](const BvpSolution& s) {
+        return "BvpSolution(outcome='" + s.outcome + "', action=" +
+               py::repr(py::float_(s.action)).cast<std::string>() +
+               ", iterations=" + std::to_string(s.iterations) + ")";
+      });
+
+  m.def("bvp", &run_bvp, py::arg("X0"), py::arg("X1"), py::arg("T"), py::arg("K"),
+        py::kw_only(), py::arg("lagrangian") = "kinetic", py::arg("model") = py::none(),
+        py::arg("init") = "geodesic", py::arg("rule") = "midpoint",
+        py::arg("method") = "automatic", py::arg("max_iterations") = 200,
+        py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 1,
+        py::arg("analytic_jacobians") = true, py::arg("null_lagrangian_split") = true,
+        py::arg("max_steps") = 1'000'000, py::arg("check") = false, py::arg("verbose") = false,
+        R"(Solve the discrete Euler–Lagrange BVP between X0 and X1 (n, d) on K steps over [0, T]
+(as `varsphere bvp`; docs/math.md §3.3).
+
+Args:
+    lagrangian: 'kinetic' (geodesics), 'flow-matching' (½|V − F(X)|², needs model),
+        'de-giorgi' (½|V|² + ½|F|² − dE/dt, needs model with V = A), or a
+        varsphere.LeastSquaresLagrangian.
+    model: the varsphere.Attention of the field F (Post-LN).
+    init: 'geodesic', 'flow' (the model's flow from X0 on the K+1 grid) or a (K+1, n, d) array
+        whose ends are X0 and X1.
+    rule: 'midpoint' (order 2) or 'left' (order 1).
+    method: 'automatic', 'least-squares' or 'del-equations'.
+    max_iterations, max_seconds (0: no limit), del_tolerance: when to stop and what certifies.
+    threads: Ceres threads. max_steps: step budget of the reference flow (init='flow').
+    check: raise varsphere.NotConverged unless the outcome is 'certified'.
+    verbose: Ceres' iteration log on stderr.
+
+Returns a BvpSolution (path (K+1, n, d), action, DEL residual, outcome, iterations).
+The GIL is released; Ctrl-C stops the solve after the current iteration (KeyboardInterrupt).)");
+
+  m.def("compare", &run_compare, py::arg("X0"), py::arg("T"), py::arg("K"), py::kw_only(),
+        py::arg("lagrangian") = "de-giorgi", py::arg("model"), py::arg("init") = "geodesic",
+        py::arg("rule") = "midpoint", py::arg("max_iterations") = 200,
+        py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 1,
+        py::arg("max_steps") = 1'000'000, py::arg("check") = false,
+        R"(Compare the attention flow from X0 with the optimal path between its ends (as
+`varsphere compare`): the model's flow on the K+1 grid (dopri5, rtol 1e-12), the BVP from X0 to
+the flow's end, and the CLI's JSON figures in a dict (action of both, sup and L² distance,
+lengths, energy gain, checkEL of the flow) plus the arrays 'flow', 'path' (K+1, n, d), 'times'.)");
+
+  m.def(
+      "check_el",
+      [](const py::object& frames, const py::object& times, const py::object& lagrangian,
+         const py::object& model_object) {
+        const Trajectory traj = trajectory_from(frames, times, "check_el: trajectory");
+        const AttentionModelPy* model = model_of(model_object, traj.dimension());
+        CheckElResult r;
+        with_lagrangian(lagrangian, model, traj.dimension(), traj.tokens(), [&](const auto& L) {
+          r = without_gil([&] { return check_el(L, traj); });
+        });
+        py::dict out;
+        out["times"] = to_vector(r.times);
+        out["residuals"] = to_vector(r.residuals);
+        out["max_residual"] = r.max_residual;
+        out["time_of_max"] = r.time_of_max;
+        return out;
+      },
+      py::arg("X"), py::arg("times"), py::arg("lagrangian") = "de-giorgi",
+      py::arg("model") = py::none(),
+      R"(checkEL (docs/math.md §3.5): the projected Euler–Lagrange residual
+max_i |P_{x_i}[∂_x L − d/dt ∂_v L]_i| of a Lagrangian along a trajectory X (m, n, d) on a
+uniform grid `times` (m,), m >= 9; fourth-order differences, error O(Δt⁴). Returns a dict with
+'times', 'residuals', 'max_residual', 'time_of_max'.)");
+
+  m.def(
+      "action",
+      [](const py::object& frames, const py::object& times, const py::object& lagrangian,
+         const py::object& model_object, const std::string& rule) {
+        const Trajectory traj = trajectory_from(frames, times, "action: path");
+        const AttentionModelPy* model = model_of(model_object, traj.dimension());
+        const DiscreteRule r = parse_discrete_rule(rule);
+        py::dict out;
+        with_lagrangian(lagrangian, model, traj.dimension(), traj.tokens(), [&](const auto& L) {
+          const double S = without_gil([&] { return discrete_action(L, r, traj); });
+          const DelResidual del = without_gil([&] { return del_residual(L, r, traj); });
+          out["action"] = S;
+          out["del_residual_max"] = del.max;
+          out["del_residual_scale"] = del.scale;
+        });
+        return out;
+      },
+      py::arg("X"), py::arg("times"), py::arg("lagrangian") = "kinetic",
+      py::arg("model") = py::none(), py::arg("rule") = "midpoint",
+      "The discrete action S_d of a path X (m, n, d) at `times` and its DEL residual (a dict).");
+}
+
+}  // namespace varsphere::python
