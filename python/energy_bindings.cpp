@@ -81,7 +81,7 @@ Eigen::MatrixXd optional_matrix(const py::object& o, const std::string& what) {
 }  // namespace
 
 void bind_energies(py::module_& m) {
-  py::class_<InteractionEnergy>(m, "InteractionEnergy", R"(The interaction energy E_D(X) = (1/(2n²)) Σ_ij exp(<x_i, D x_j>) of n tokens on S^{d-1} (docs/math.md §4;
+  py::class_<InteractionEnergy>(m, "InteractionEnergy", R"(The interaction energy E_D(X) = (1/n²) Σ_ij exp(<x_i, D x_j>) of n tokens on S^{d-1} (docs/math.md §4;
 BKKRW's energy with D = βA). D is a (d, d) symmetric matrix.)")
       .def(py::init([](const py::object& D) { return InteractionEnergy(matrix_from(D, "InteractionEnergy: D")); }),
            py::arg("D"))

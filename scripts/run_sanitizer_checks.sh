@@ -12,7 +12,7 @@ start=$(date +%s)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DVARSPHERE_SANITIZE=ON -DVARSPHERE_BUILD_FUZZERS=ON \
-  -DVARSPHERE_CLI_REPRODUCE=OFF >/dev/null
+  -DVARSPHERE_CLI_REPRODUCE=OFF -DVARSPHERE_BUILD_PYTHON=OFF >/dev/null
 core_tests=(test_sphere test_geometry_properties test_reference_geometry test_ceres_manifold
             test_io test_random test_trajectory_io test_stationary test_attention_field)
 fuzzers=(fuzz_csv_points fuzz_csv_matrix fuzz_trajectory_csv fuzz_trajectory_h5)
