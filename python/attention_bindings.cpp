@@ -157,7 +157,7 @@ void bind_attention(py::module_& m) {
     SA:  w^h_ij = softmax_j(β <x_i, A_h x_j>),   USA: w^h_ij = exp(β <x_i, A_h x_j>) / n,
 
 with A_h = Q_hᵀ K_h. Matrices are (d, d) numpy arrays as written (row-major); several heads are
-(H, d, d) stacks. Defaults: A = V = I (GLPR's SA/USA models), Post-LN, ascent (the Transformer).
+(H, d, d) stacks; the methods take tokens X as (n, d) arrays. Defaults: A = V = I (GLPR's SA/USA models), Post-LN, ascent (the Transformer).
 
 Args:
     d: dimension of the ambient space (tokens on S^{d-1}).

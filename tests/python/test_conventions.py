@@ -119,3 +119,21 @@ def test_python_callable_errors_propagate():
         vs.flow(lambda t, X: X[:2], X, 1.0)
     with pytest.raises(vs.InvalidInput, match="finite"):
         vs.flow(lambda t, X: np.full_like(X, np.nan), X, 1.0)
+
+
+def test_stubs_name_every_public_function():
+    """The .pyi stubs (for editors) and the module agree on the public names."""
+    import ast
+    import pathlib
+    stub = pathlib.Path(vs.__file__).with_name("__init__.pyi")
+    tree = ast.parse(stub.read_text())
+    stubbed = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    public = {name for name in dir(vs) if not name.startswith("_") and name != "annotations"}
+    public -= {"_varsphere"}
+    assert public - stubbed == set()
+    assert stubbed - public == set()
+
+
+def test_docstrings_state_shapes():
+    for f in (vs.flow, vs.bvp, vs.exp, vs.Attention, vs.compare, vs.check_el, vs.clusters):
+        assert "(n, d)" in f.__doc__ or "(K+1, n, d)" in f.__doc__ or "(m, n, d)" in f.__doc__, f
