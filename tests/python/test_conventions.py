@@ -137,3 +137,34 @@ def test_stubs_name_every_public_function():
 def test_docstrings_state_shapes():
     for f in (vs.flow, vs.bvp, vs.exp, vs.Attention, vs.compare, vs.check_el, vs.clusters):
         assert "(n, d)" in f.__doc__ or "(K+1, n, d)" in f.__doc__ or "(m, n, d)" in f.__doc__, f
+
+
+CLI_DATA = __import__("conftest").DATA / "cli"
+
+
+@pytest.mark.parametrize("name,kind", [("nan.csv", vs.InvalidInput), ("nonunit.csv", vs.InvalidInput),
+                                       ("ragged.csv", vs.IoError), ("overflow.csv", vs.IoError)])
+def test_bad_point_files_raise_the_cli_message(name, kind, cli):
+    # A file that does not parse is an IoError (an OSError), a parsed one with bad values InvalidInput.
+    with pytest.raises(kind) as info:
+        vs.load_points(CLI_DATA / name)
+    run = cli("flow", "--x0", CLI_DATA / name, "--T", 1, check=False)
+    assert run.returncode != 0
+    assert run.stderr.strip() == "varsphere: error: " + str(info.value)
+
+
+def test_antipodal_endpoints_raise_cut_locus_as_the_cli(cli):
+    X0 = vs.load_points(CLI_DATA / "x0_d3_n4.csv")
+    X1 = vs.load_points(CLI_DATA / "x1_antipodal.csv")
+    with pytest.raises(vs.CutLocusError) as info:
+        vs.bvp(X0, X1, 1.0, 8)
+    run = cli("bvp", "--x0", CLI_DATA / "x0_d3_n4.csv", "--x1", CLI_DATA / "x1_antipodal.csv",
+              "--T", 1, "--K", 8, "--lagrangian", "kinetic", check=False)
+    assert run.returncode != 0
+    assert run.stderr.strip() == "varsphere: error: " + str(info.value)
+
+
+def test_non_symmetric_d_raises_as_the_cli(cli):
+    D = np.loadtxt(CLI_DATA / "d_nonsymmetric.csv", delimiter=",")
+    with pytest.raises(vs.InvalidInput, match="symmetric"):
+        vs.InteractionEnergy(D)
