@@ -14,10 +14,17 @@ void AttentionFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--beta", beta, "inverse temperature beta >= 0");
   cmd.add_option("--qk", qk, "CSV d x d matrix A = Q^T K in <x_i, A x_j> (default identity)");
   cmd.add_option("--v", v, "CSV d x d value matrix V (default identity)");
-  cmd.add_option("--norm", norm, "layer normalization: post or pre")
-      ->check(CLI::IsMember({"post", "pre"}));
+  cmd.add_option("--norm", norm, "normalization placement: post, pre, peri or ngpt")
+      ->check(CLI::IsMember({"post", "pre", "peri", "ngpt"}));
+  cmd.add_option("--ngpt-alpha", ngpt_alpha, "alpha of the ngpt placement (> 0)");
   cmd.add_option("--sign", sign, "ascent (the Transformer flow) or descent (reversed)")
       ->check(CLI::IsMember({"ascent", "descent"}));
+  cmd.add_option("--mask", mask, "attention mask: none, causal (j <= i) or strict-causal (j < i)")
+      ->check(CLI::IsMember({"none", "causal", "strict-causal"}));
+  cmd.add_option("--alibi", alibi, "ALiBi slope lambda >= 0: scores get -lambda |i - j| / n");
+  cmd.add_option("--bias", bias,
+                 "CSV n x n score bias b_ij added to beta <x_i, A x_j> (finite; token order = rows "
+                 "of --x0)");
 }
 
 AttentionNormalization AttentionFlags::normalization() const {
@@ -25,7 +32,7 @@ AttentionNormalization AttentionFlags::normalization() const {
 }
 
 LayerNormPlacement AttentionFlags::placement() const {
-  return norm == "pre" ? LayerNormPlacement::Pre : LayerNormPlacement::Post;
+  return parse_layer_norm(norm);
 }
 
 AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
@@ -38,7 +45,15 @@ AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
                  "attention on n = " + std::to_string(n) + " tokens in d = " + std::to_string(d));
   Eigen::MatrixXd A = qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
   Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
-  AttentionField field(d, {{A, V}}, {normalization(), beta, sign == "descent" ? -1.0 : 1.0});
+  ScoreBias score_bias{parse_attention_mask(mask), alibi, {}};
+  if (!bias.empty()) score_bias.matrix = read_csv_matrix(bias);
+  try {
+    score_bias.check(n);
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(std::string(bias.empty() ? "--alibi" : "--bias " + bias) + ": " + e.what());
+  }
+  AttentionField field(d, {{A, V}},
+                       {normalization(), beta, sign == "descent" ? -1.0 : 1.0, score_bias});
   return {std::move(A), std::move(V), std::move(field)};
 }
 
@@ -47,7 +62,7 @@ AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
 namespace varsphere::apps {
 
 void AttentionFlags::declare_inputs(OutputPlan& plan) const {
-  plan.input(qk, "--qk").input(v, "--v");
+  plan.input(qk, "--qk").input(v, "--v").input(bias, "--bias");
 }
 
 }  // namespace varsphere::apps

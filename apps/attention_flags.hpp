@@ -1,5 +1,6 @@
 // The attention flags shared by `flow`, `bvp` and `compare` (README.md, "Command line"):
-// --model sa|usa, --beta, --qk A.csv, --v V.csv, --norm post|pre, --sign ascent|descent.
+// --model sa|usa, --beta, --qk A.csv, --v V.csv, --norm post|pre, --sign ascent|descent, and the
+// score biases --mask none|causal|strict-causal, --alibi LAMBDA, --bias B.csv (§2.5).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -26,6 +27,10 @@ struct AttentionFlags {
   std::string v;   // empty: identity
   std::string norm = "post";
   std::string sign = "ascent";
+  double ngpt_alpha = 0.2;
+  std::string mask = "none";
+  double alibi = 0.0;
+  std::string bias;  // empty: none
 
   /// Registers the flags on a subcommand.
   void add_to(CLI::App& cmd);
@@ -37,6 +42,8 @@ struct AttentionFlags {
   void declare_inputs(OutputPlan& plan) const;
   LayerNormPlacement placement() const;
   AttentionNormalization normalization() const;
+  /// True when --mask, --alibi or --bias is given.
+  bool biased() const { return mask != "none" || alibi != 0.0 || !bias.empty(); }
 };
 
 }  // namespace varsphere::apps

@@ -89,6 +89,7 @@ void run_flow(const FlowFlags& f) {
   options.max_steps = static_cast<std::size_t>(f.max_steps);
   options.record = !f.out.empty();
   options.norm = f.attention.placement();
+  options.ngpt_alpha = f.attention.ngpt_alpha;
   ProgressReporter progress("flow", 0.0, f.T, !quiet() && ProgressReporter::stderr_is_terminal());
   options.on_step = [&](double t) { progress.update(t); };
 
@@ -175,8 +176,10 @@ void add_flow_command(CLI::App& app) {
   cmd->add_option("--x0", f->x0, "CSV point set: one token per row")->required();
   cmd->add_option("--T", f->T, "final time")->required();
   f->attention.add_to(*cmd);
-  cmd->add_option("--scheme", f->scheme, "rk4, dopri5, geodesic-euler or euler-renormalize")
-      ->check(CLI::IsMember({"rk4", "dopri5", "geodesic-euler", "euler-renormalize"}));
+  cmd->add_option("--scheme", f->scheme,
+                  "rk4, dopri5, geodesic-euler, euler-renormalize or simuformer-euler (replay)")
+      ->check(CLI::IsMember(
+          {"rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler"}));
   cmd->add_option("--dt", f->dt, "step (fixed-step schemes), initial step and save unit (dopri5)");
   cmd->add_option("--rtol", f->rtol, "dopri5 relative tolerance");
   cmd->add_option("--atol", f->atol, "dopri5 absolute tolerance");

@@ -18,14 +18,19 @@ inline const char* kLagrangianNames = "kinetic, flow-matching, de-giorgi";
 template <class Use>
 void with_lagrangian(const std::string& name, const AttentionFlags& flags,
                      const AttentionModel& model, const Use& use) {
-  if (flags.norm == "pre") {
-    throw InvalidInput("--norm pre: the BVP Lagrangians use the Post-LN field on the sphere");
+  if (flags.norm != "post") {
+    throw InvalidInput("--norm " + flags.norm +
+                       ": the BVP Lagrangians use the Post-LN field on the sphere");
   }
   if (name == "kinetic") {
     use(KineticLagrangian{});
   } else if (name == "flow-matching") {
     use(FlowMatchingLagrangian{model.field});
   } else if (name == "de-giorgi") {
+    if (flags.biased()) {
+      throw InvalidInput("--lagrangian de-giorgi: a masked or biased attention flow is not the "
+                         "gradient flow of E_beta; use flow-matching");
+    }
     // Without --v the De Giorgi Lagrangian takes V = A, the gradient-flow case.
     if (!flags.v.empty() && model.V != model.A) {
       throw InvalidInput("--lagrangian de-giorgi needs V = A (a gradient flow); use flow-matching");

@@ -46,7 +46,9 @@ nlohmann::json model_json(const AttentionFlags& flags, const AttentionModel& mod
   return {{"model", flags.model},       {"beta", flags.beta},
           {"norm", flags.norm},         {"sign", flags.sign},
           {"qk", file_or_identity(flags.qk)}, {"v", file_or_identity(flags.v)},
-          {"A", matrix_json(model.A)},  {"V", matrix_json(model.V)}};
+          {"A", matrix_json(model.A)},  {"V", matrix_json(model.V)},
+          {"mask", flags.mask},         {"alibi", flags.alibi},
+          {"bias", flags.bias.empty() ? std::string("none") : flags.bias}};
 }
 
 TrajectoryAttributes provenance_attributes(const std::string& object) {
@@ -63,7 +65,10 @@ TrajectoryAttributes model_attributes(const AttentionFlags& flags, const Attenti
           {"qk", file_or_identity(flags.qk)},
           {"v", file_or_identity(flags.v)},
           {"A", model.A},
-          {"V", model.V}};
+          {"V", model.V},
+          {"mask", flags.mask},
+          {"alibi", flags.alibi},
+          {"bias", flags.bias.empty() ? std::string("none") : flags.bias}};
 }
 
 }  // namespace varsphere::apps

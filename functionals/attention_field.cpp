@@ -24,6 +24,7 @@ void validate_head(const AttentionHead& h, Eigen::Index d, std::size_t index) {
 }
 
 void validate_options(const AttentionOptions& o) {
+  o.bias.check_values();
   if (!std::isfinite(o.beta) || o.beta < 0) {
     throw InvalidInput("attention field: beta must be finite and >= 0, got " +
                        std::to_string(o.beta));
@@ -39,17 +40,28 @@ bool is_identity(const Eigen::MatrixXd& M) {
 }
 
 // Turns scores into attention weights column by column: column i holds ⟨x_i, A x_l⟩ over l and
-// becomes w_il = softmax_l(β·score) (SA, shifted by the column maximum) or exp(β·score)/n (USA).
-void weights_from_scores(Eigen::Ref<Eigen::MatrixXd> scores, double beta, bool softmax) {
-  const double n = static_cast<double>(scores.rows());
+// becomes w_il = softmax_l(β·score + b_il) (SA, shifted by the column maximum) or
+// exp(β·score + b_il)/n (USA); keys a mask forbids get weight 0 (docs/math.md §2.6).
+void weights_from_scores(Eigen::Ref<Eigen::MatrixXd> scores, double beta, bool softmax,
+                         const ScoreBias& bias) {
+  const Eigen::Index n = scores.rows();
+  const bool biased = !bias.empty();
   for (Eigen::Index i = 0; i < scores.cols(); ++i) {
-    auto col = scores.col(i);
+    const Eigen::Index keys = bias.key_count(i, n);
+    auto col = scores.col(i).head(keys);
+    scores.col(i).tail(n - keys).setZero();
+    if (biased) {
+      col *= beta;
+      for (Eigen::Index j = 0; j < keys; ++j) col(j) += bias(i, j, n);
+    }
+    const double scale = biased ? 1.0 : beta;  // unbiased: β folded into the exponent as before
     if (softmax) {
-      const double m = beta * col.maxCoeff();  // β ≥ 0: max of β·score
-      col = (beta * col.array() - m).exp().matrix();
+      const double m = keys > 0 ? scale * col.maxCoeff() : -std::numeric_limits<double>::infinity();
+      if (m == -std::numeric_limits<double>::infinity()) throw_no_keys(i);
+      col = (scale * col.array() - m).exp().matrix();
       col /= col.sum();
     } else {
-      col = ((beta * col.array()).exp() / n).matrix();
+      col = ((scale * col.array()).exp() / static_cast<double>(n)).matrix();
     }
   }
 }
@@ -139,8 +151,10 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
   ws.column_scale.resize(n);
   ws.row_sum.resize(n);
 
+  const ScoreBias& bias = options_.bias;
+  if (!bias.empty()) bias.check(n);
   bool symmetric_done = false;
-  if (exactly_symmetric(head.A)) {
+  if (bias.empty() && exactly_symmetric(head.A)) {
     ws.S.triangularView<Eigen::Upper>() = X.transpose() * ws.AX;
     ws.S.triangularView<Eigen::Upper>() *= beta;
     if (softmax) {
@@ -176,9 +190,17 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
     }
   }
   if (!symmetric_done) {
-    ws.S.noalias() = ws.AX.transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩: column i is row i of scores
-    weights_from_scores(ws.S, beta, softmax);
-    ws.Y.noalias() = X * ws.S;
+    // S(j, i) = ⟨x_i, A x_j⟩: column i is row i of scores. Under a causal mask only j ≤ i is
+    // needed: the upper triangle, half the products and half the exponentials.
+    if (bias.mask != AttentionMask::None) {
+      ws.S.triangularView<Eigen::Upper>() = ws.AX.transpose() * X;
+      weights_from_scores(ws.S, beta, softmax, bias);
+      ws.Y.noalias() = X * ws.S.triangularView<Eigen::Upper>();
+    } else {
+      ws.S.noalias() = ws.AX.transpose() * X;
+      weights_from_scores(ws.S, beta, softmax, bias);
+      ws.Y.noalias() = X * ws.S;
+    }
   }
   if (is_identity(head.V)) {
     D += ws.Y;
@@ -194,13 +216,14 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   const Eigen::Index d = X.rows(), n = X.cols();
   const double beta = options_.beta;
   const bool softmax = options_.normalization == AttentionNormalization::Softmax;
+  if (!options_.bias.empty()) options_.bias.check(n);
   Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n * d, n * d);
   Eigen::MatrixXd D = Eigen::MatrixXd::Zero(d, n);
   for (const AttentionHead& head : heads_at(t)) {
     const Eigen::MatrixXd AX = head.A * X, AtX = head.A.transpose() * X, VX = head.V * X;
     // W(l, i): weight of token l in the update of token i (column i sums to 1 for SA).
     Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
-    weights_from_scores(W, beta, softmax);
+    weights_from_scores(W, beta, softmax, options_.bias);
     const Eigen::MatrixXd Dh = VX * W;  // column i = D_i of this head
     const double c = softmax ? 1.0 : 0.0;
     for (Eigen::Index i = 0; i < n; ++i) {

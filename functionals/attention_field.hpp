@@ -3,6 +3,8 @@
 //   dx_i/dt = sign · P_{x_i}( Σ_h Σ_j w^h_ij(t) V_h(t) x_j ),
 //   SA  (softmax):      w^h_ij = exp(β⟨x_i, A_h x_j⟩) / Σ_k exp(β⟨x_i, A_h x_k⟩)
 //   USA (unnormalized): w^h_ij = exp(β⟨x_i, A_h x_j⟩) / n
+// optionally with an additive score bias b_ij (a causal mask, ALiBi, a user matrix; §2.6):
+//   w^h_ij ∝ exp(β⟨x_i, A_h x_j⟩ + b_ij).
 //
 // with A_h = Q_hᵀK_h and value matrices V_h, constant or given by a user callable of time.
 // `unprojected_velocity` is the sum sign·Σ_h Σ_j w^h_ij V_h x_j (the authors' Euler scheme steps
@@ -21,10 +23,12 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/scalar.hpp>
 #include <varsphere/functionals/attention_normalization.hpp>
+#include <varsphere/functionals/score_bias.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <vector>
 
@@ -43,6 +47,7 @@ struct AttentionOptions {
   AttentionNormalization normalization = AttentionNormalization::Softmax;
   double beta = 1.0;  ///< inverse temperature β ≥ 0
   double sign = 1.0;  ///< +1 the Transformer flow (energy ascent for A = V = I), −1 reversed
+  ScoreBias bias;     ///< mask, ALiBi, user bias (functionals/score_bias.hpp); none by default
 };
 
 /// Scratch matrices of the fast path, owned by the caller (one per thread).
@@ -127,19 +132,34 @@ void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1,
       // Multiplications by an identity A or V are skipped: in Jet arithmetic they are not free.
       const Eigen::Matrix<T, -1, -1> AX =
           head.A.isIdentity(0.0) ? X : Eigen::Matrix<T, -1, -1>(head.A.cast<T>() * X);
+      const ScoreBias& bias = options_.bias;
+      if (!bias.empty()) bias.check(n);
       for (Eigen::Index i = 0; i < n; ++i) {
-        for (Eigen::Index j = 0; j < n; ++j) W(j, i) = T(options_.beta) * X.col(i).dot(AX.col(j));
+        const Eigen::Index keys = bias.key_count(i, n);
+        std::vector<bool> open(static_cast<std::size_t>(n), false);
+        for (Eigen::Index j = 0; j < n; ++j) {
+          const double b = j < keys ? (bias.empty() ? 0.0 : bias(i, j, n))
+                                    : -std::numeric_limits<double>::infinity();
+          open[j] = b != -std::numeric_limits<double>::infinity();
+          W(j, i) = open[j] ? T(options_.beta) * X.col(i).dot(AX.col(j)) + T(b) : T(0);
+        }
         if (options_.normalization == AttentionNormalization::Softmax) {
-          double max_score = value_of(W(0, i));
-          for (Eigen::Index j = 1; j < n; ++j) max_score = std::max(max_score, value_of(W(j, i)));
+          double max_score = -std::numeric_limits<double>::infinity();
+          for (Eigen::Index j = 0; j < n; ++j) {
+            if (open[j]) max_score = std::max(max_score, value_of(W(j, i)));
+          }
+          if (max_score == -std::numeric_limits<double>::infinity()) throw_no_keys(i);
           T total = T(0);
           for (Eigen::Index j = 0; j < n; ++j) {
-            W(j, i) = exp(W(j, i) - T(max_score));  // a constant shift cancels in the softmax
+            // A constant shift cancels in the softmax.
+            W(j, i) = open[j] ? T(exp(W(j, i) - T(max_score))) : T(0);
             total += W(j, i);
           }
           W.col(i) /= total;
         } else {
-          for (Eigen::Index j = 0; j < n; ++j) W(j, i) = exp(W(j, i)) / T(double(n));
+          for (Eigen::Index j = 0; j < n; ++j) {
+            W(j, i) = open[j] ? T(exp(W(j, i)) / T(double(n))) : T(0);
+          }
         }
       }
       if (head.V.isIdentity(0.0)) {

@@ -77,17 +77,30 @@ std::vector<AttentionHead> heads_from(const py::object& A, const py::object& V, 
 AttentionModelPy make_model(long long d, const std::string& model, double beta,
                             const py::object& A, const py::object& Q, const py::object& K,
                             const py::object& V, const py::object& schedule,
-                            const std::string& norm, const std::string& sign) {
+                            const std::string& norm, const std::string& sign,
+                            const std::string& mask, double alibi, const py::object& bias,
+                            double ngpt_alpha) {
   if (d < 2) throw InvalidInput("Attention: d must be at least 2");
   if (model != "sa" && model != "usa") throw InvalidInput("Attention: model must be 'sa' or 'usa'");
-  if (norm != "post" && norm != "pre") throw InvalidInput("Attention: norm must be 'post' or 'pre'");
+  parse_layer_norm(norm);
+  if (!(ngpt_alpha > 0) || !std::isfinite(ngpt_alpha)) {
+    throw InvalidInput("Attention: ngpt_alpha must be positive and finite");
+  }
   if (sign != "ascent" && sign != "descent") {
     throw InvalidInput("Attention: sign must be 'ascent' or 'descent'");
   }
   if (!std::isfinite(beta) || beta < 0) throw InvalidInput("Attention: beta must be finite and >= 0");
+  ScoreBias score_bias{parse_attention_mask(mask), alibi, {}};
+  if (!bias.is_none()) {
+    // −inf entries mask pairs; matrix_from refuses non-finite entries, so read them directly.
+    const ArrayView b(bias, 2, "Attention: bias", "shape (n, n)");
+    score_bias.matrix =
+        Eigen::Map<const Eigen::MatrixXd>(b.data(), b.dim(1), b.dim(0)).transpose();
+  }
+  score_bias.check_values();
   const AttentionOptions options{model == "sa" ? AttentionNormalization::Softmax
                                                : AttentionNormalization::Unnormalized,
-                                 beta, sign == "descent" ? -1.0 : 1.0};
+                                 beta, sign == "descent" ? -1.0 : 1.0, score_bias};
   const bool has_qk = !Q.is_none() || !K.is_none();
   if (has_qk && (Q.is_none() || K.is_none())) throw InvalidInput("Attention: give both Q and K");
   if (has_qk && !A.is_none()) throw InvalidInput("Attention: give A or (Q, K), not both");
@@ -106,7 +119,8 @@ AttentionModelPy make_model(long long d, const std::string& model, double beta,
       }
       return heads_from(pair[0], pair[1], d, "Attention schedule(t = " + std::to_string(t) + ")");
     };
-    AttentionModelPy m{model, norm, sign, beta, {}, true, AttentionField(d, heads_at, options)};
+    AttentionModelPy m{model, norm, sign, beta, {}, true, AttentionField(d, heads_at, options),
+                       ngpt_alpha};
     return m;
   }
   std::vector<AttentionHead> heads;
@@ -129,7 +143,8 @@ AttentionModelPy make_model(long long d, const std::string& model, double beta,
     heads = heads_from(A, V, d, "Attention");
   }
   AttentionField field(d, heads, options);
-  return AttentionModelPy{model, norm, sign, beta, std::move(heads), false, std::move(field)};
+  return AttentionModelPy{model, norm, sign, beta, std::move(heads), false, std::move(field),
+                          ngpt_alpha};
 }
 
 Tokens model_input(const AttentionModelPy& m, const py::object& x, const char* what) {
@@ -167,19 +182,31 @@ Args:
     V: (d, d) or (H, d, d) value matrices (identity by default).
     schedule: callable t -> (A, V) giving time-dependent heads (called under the GIL at every
         field evaluation: slower than constant heads).
-    norm: 'post' (tokens on the sphere) or 'pre' (the residual stream z, x = z/|z|; flows only).
-    sign: 'ascent' (+1) or 'descent' (-1, the reversed flow).)")
+    norm: where the normalization sits (docs/math.md §2.2; flows only except 'post'): 'post'
+        (tokens on the sphere), 'pre' (the residual stream z, x = z/|z|), 'peri' (the attention
+        output normalized before it is added) or 'ngpt' (ẋ = α P_x D/|D|, α = ngpt_alpha).
+    sign: 'ascent' (+1) or 'descent' (-1, the reversed flow).
+    mask: 'none', 'causal' (token i attends to j <= i) or 'strict-causal' (j < i), in row order.
+    alibi: ALiBi slope λ >= 0: scores get the bias -λ|i - j|/n.
+    bias: an (n, n) array b_ij added to the scores β<x_i, A x_j> (-inf masks a pair); the
+        weights become ∝ exp(β<x_i, A x_j> + b_ij) (docs/math.md §2.6).)")
       .def(py::init(&make_model), py::arg("d"), py::kw_only(), py::arg("model") = "sa",
            py::arg("beta") = 1.0, py::arg("A") = py::none(), py::arg("Q") = py::none(),
            py::arg("K") = py::none(), py::arg("V") = py::none(),
            py::arg("schedule") = py::none(), py::arg("norm") = "post",
-           py::arg("sign") = "ascent")
+           py::arg("sign") = "ascent", py::arg("mask") = "none", py::arg("alibi") = 0.0,
+           py::arg("bias") = py::none(), py::arg("ngpt_alpha") = 0.2)
       .def_property_readonly("d", [](const AttentionModelPy& a) { return a.field.dimension(); })
       .def_readonly("model", &AttentionModelPy::model)
       .def_readonly("beta", &AttentionModelPy::beta)
       .def_readonly("norm", &AttentionModelPy::norm)
       .def_readonly("sign", &AttentionModelPy::sign)
       .def_readonly("time_dependent", &AttentionModelPy::time_dependent)
+      .def_readonly("ngpt_alpha", &AttentionModelPy::ngpt_alpha)
+      .def_property_readonly("mask", [](const AttentionModelPy& a) {
+        return to_string(a.field.options().bias.mask);
+      })
+      .def_property_readonly("alibi", [](const AttentionModelPy& a) { return a.field.options().bias.alibi; })
       .def(
           "heads",
           [](const AttentionModelPy& a, double t) { return heads_list(a.field.heads_at(t)); },

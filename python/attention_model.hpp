@@ -27,10 +27,9 @@ struct AttentionModelPy {
   std::vector<AttentionHead> heads;
   bool time_dependent = false;
   AttentionField field;
+  double ngpt_alpha = 0.2;
 
-  LayerNormPlacement placement() const {
-    return norm == "pre" ? LayerNormPlacement::Pre : LayerNormPlacement::Post;
-  }
+  LayerNormPlacement placement() const { return parse_layer_norm(norm); }
   /// The one constant head's A (energy E_β, De Giorgi); throws InvalidInput naming `what`
   /// otherwise.
   const AttentionHead& single_head(const std::string& what) const;

@@ -60,12 +60,16 @@ void with_lagrangian(const py::object& lagrangian, const AttentionModelPy* model
     throw InvalidInput("unknown Lagrangian '" + name + "' (kinetic, flow-matching, de-giorgi)");
   }
   if (model == nullptr) throw InvalidInput("lagrangian '" + name + "' needs model=varsphere.Attention");
-  if (model->norm == "pre") {
-    throw InvalidInput("norm 'pre': the BVP Lagrangians use the Post-LN field on the sphere");
+  if (model->norm != "post") {
+    throw InvalidInput("norm '" + model->norm + "': the BVP Lagrangians use the Post-LN field on the sphere");
   }
   if (name == "flow-matching") {
     use(FlowMatchingLagrangian<AttentionField>{model->field});
     return;
+  }
+  if (!model->field.options().bias.empty()) {
+    throw InvalidInput("lagrangian 'de-giorgi': a masked or biased attention flow is not the "
+                       "gradient flow of E_beta; use flow-matching");
   }
   const AttentionHead& head = model->single_head("lagrangian 'de-giorgi'");
   if (head.V != head.A) {
@@ -132,7 +136,9 @@ struct BvpSettings {
   }
   /// The reference flow on the K+1 grid, as the CLI's compare and --init flow (dopri5, 1e-12).
   Trajectory reference_flow(const AttentionModelPy& model, const Configuration& X0) const {
-    if (model.norm == "pre") throw InvalidInput("the reference flow is the Post-LN flow: norm 'pre' is refused");
+    if (model.norm != "post") {
+      throw InvalidInput("the reference flow is the Post-LN flow: norm '" + model.norm + "' is refused");
+    }
     return without_gil([&] {
       return flow_on_grid(model.field, X0, T, K, 1e-12, 1e-13, static_cast<std::size_t>(max_steps));
     });

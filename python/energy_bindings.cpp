@@ -1,5 +1,5 @@
-// Interaction energies and their stationary points (docs/math.md §4–§5), the multi-head
-// simulation with its energy ledger (§6) and the continuum layer with its splitting step (§7).
+// Interaction energies and their stationary points (docs/math.md §4), the multi-head
+// simulation with its energy ledger (§6) and the continuum layer with its splitting step (§5).
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -219,7 +219,7 @@ Returns a dict: X (n, d), D (H, d, d), the energy ledger (dict of arrays: t, ene
 explicit_time, martingale, second_order, ito_expected, paper, metric_slope, residual) and, with
 record_states, times and trajectory (m, n, d).)");
 
-  py::class_<ContinuumGrid>(m, "ContinuumGrid", R"(Quadrature grid of the continuum Transformer (docs/math.md §7): token nodes x (N_x) and
+  py::class_<ContinuumGrid>(m, "ContinuumGrid", R"(Quadrature grid of the continuum Transformer (docs/math.md §5): token nodes x (N_x) and
 feature nodes y (N_y) with their weights. Fields u(x, y) are (N_x, N_y) arrays.)")
       .def_static("midpoint", &ContinuumGrid::midpoint, py::arg("Nx"), py::arg("Lx"),
                   py::arg("Ny"), py::arg("Ly"), "Midpoint rule on [0, Lx] × [0, Ly].")

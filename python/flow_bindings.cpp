@@ -50,6 +50,7 @@ struct FlowSolution {
   int clusters_final = 0;
   double cluster_threshold = kDefaultClusterThreshold;
   double min_inner_product_final = 1.0;
+  py::object radii = py::none();
   std::size_t steps = 0, rhs_evaluations = 0, saved_frames = 0;
   std::string scheme;
   double wall_seconds = 0;
@@ -92,6 +93,7 @@ FlowSolution run_flow(const py::object& field, const py::object& x0, double T,
                          std::to_string(model->field.dimension()));
     }
     options.norm = model->placement();
+    options.ngpt_alpha = model->ngpt_alpha;
   } else if (!PyCallable_Check(field.ptr())) {
     throw InvalidInput("flow: field must be a varsphere.Attention or a callable f(t, X)");
   }
@@ -109,6 +111,7 @@ FlowSolution run_flow(const py::object& field, const py::object& x0, double T,
   s.times = to_vector(result.trajectory.times);
   s.X = frames_array(result.trajectory);
   s.final_state = to_rows(result.final_state);
+  if (result.radii.size() > 0) s.radii = to_vector(result.radii);
   s.steps = result.steps;
   s.rhs_evaluations = result.rhs_evaluations;
   s.saved_frames = result.trajectory.size();
@@ -154,6 +157,8 @@ void bind_flow(py::module_& m) {
       .def_readonly("energy_final", &FlowSolution::energy_final)
       .def_readonly("log_energy_initial", &FlowSolution::log_energy_initial)
       .def_readonly("log_energy_final", &FlowSolution::log_energy_final)
+      .def_readonly("radii", &FlowSolution::radii,
+                    "(n,) final radii |z_i| of the Pre/Peri-LN stream (simuformer-euler: its r), else None")
       .def_readonly("clusters_final", &FlowSolution::clusters_final)
       .def_readonly("cluster_threshold", &FlowSolution::cluster_threshold)
       .def_readonly("min_inner_product_final", &FlowSolution::min_inner_product_final)
@@ -182,7 +187,8 @@ Args:
     X0: (n, d) tokens on the sphere (rows of norm 1 within 1e-6). Copied once into the state.
     T: final time (the flow's time unit; for a Transformer, one layer per unit time).
     scheme: 'rk4', 'dopri5' (adaptive, dense output), 'geodesic-euler', 'euler-renormalize'
-        (the published research codes' scheme).
+        (the published research codes' scheme), 'simuformer-euler' (simuformer's exact update for
+        each normalization placement, for replay).
     dt: step of the fixed-step schemes; initial step and save unit of dopri5.
     rtol, atol: dopri5 tolerances.
     t_eval: save exactly at these times (increasing in [t0, T]); fixed-step schemes need each to

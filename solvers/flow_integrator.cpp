@@ -19,8 +19,27 @@ FlowScheme parse_flow_scheme(const std::string& name) {
   if (name == "dopri5") return FlowScheme::Dopri5;
   if (name == "geodesic-euler") return FlowScheme::GeodesicEuler;
   if (name == "euler-renormalize") return FlowScheme::EulerRenormalize;
+  if (name == "simuformer-euler") return FlowScheme::SimuformerEuler;
   throw InvalidInput("unknown scheme '" + name +
-                     "' (rk4, dopri5, geodesic-euler, euler-renormalize)");
+                     "' (rk4, dopri5, geodesic-euler, euler-renormalize, simuformer-euler)");
+}
+
+LayerNormPlacement parse_layer_norm(const std::string& name) {
+  if (name == "post") return LayerNormPlacement::Post;
+  if (name == "pre") return LayerNormPlacement::Pre;
+  if (name == "peri") return LayerNormPlacement::Peri;
+  if (name == "ngpt") return LayerNormPlacement::NGPT;
+  throw InvalidInput("unknown normalization '" + name + "' (post, pre, peri, ngpt)");
+}
+
+std::string to_string(LayerNormPlacement norm) {
+  switch (norm) {
+    case LayerNormPlacement::Pre: return "pre";
+    case LayerNormPlacement::Peri: return "peri";
+    case LayerNormPlacement::NGPT: return "ngpt";
+    case LayerNormPlacement::Post: break;
+  }
+  return "post";
 }
 
 std::string to_string(FlowScheme scheme) {
@@ -33,6 +52,8 @@ std::string to_string(FlowScheme scheme) {
       return "geodesic-euler";
     case FlowScheme::EulerRenormalize:
       return "euler-renormalize";
+    case FlowScheme::SimuformerEuler:
+      return "simuformer-euler";
   }
   return "?";
 }
@@ -44,6 +65,19 @@ void require_finite_state(const Eigen::MatrixXd& X, double t) {
     throw Error("flow: the state became non-finite at t = " + std::to_string(t) +
                 " (exp(beta*score) overflowed? USA needs beta*|A| below ~700)");
   }
+}
+
+// D̂_i = D_i/(‖D_i‖ + guard), column by column (guard 0: exact normalization, a zero column stays 0).
+void normalize_drive(Eigen::MatrixXd& D, double guard) {
+  for (Eigen::Index i = 0; i < D.cols(); ++i) {
+    const double norm = D.col(i).norm();
+    if (norm + guard > 0) D.col(i) /= norm + guard;
+  }
+}
+
+// simuformer's N(v) = v / max(‖v‖, 1e-12), per token.
+void simuformer_normalize(Eigen::MatrixXd& X) {
+  for (Eigen::Index i = 0; i < X.cols(); ++i) X.col(i) /= std::max(X.col(i).norm(), 1e-12);
 }
 
 }  // namespace
@@ -70,13 +104,27 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   if (options.scheme == FlowScheme::Dopri5 && !(options.rtol > 0 && options.atol > 0)) {
     throw InvalidInput("flow: rtol and atol must be positive");
   }
-  const bool pre = options.norm == LayerNormPlacement::Pre;
+  const LayerNormPlacement norm = options.norm;
+  const bool replay = options.scheme == FlowScheme::SimuformerEuler;
+  // Pre and Peri carry the residual stream z (unnormalized) as the state, except in the replay,
+  // which keeps x and r apart as simuformer does.
+  const bool pre = !replay && (norm == LayerNormPlacement::Pre || norm == LayerNormPlacement::Peri);
   if (pre && options.scheme != FlowScheme::RK4 && options.scheme != FlowScheme::Dopri5) {
-    throw InvalidInput("flow: Pre-LN integrates the residual stream with rk4 or dopri5 only, not " +
-                       to_string(options.scheme));
+    throw InvalidInput(std::string("flow: ") + (norm == LayerNormPlacement::Pre ? "Pre" : "Peri") +
+                       "-LN integrates the residual stream with rk4, dopri5 or simuformer-euler, "
+                       "not " + to_string(options.scheme));
   }
-  if (pre && !ev.has_unprojected()) {
-    throw InvalidInput("flow: Pre-LN needs a field with an unprojected velocity");
+  if ((norm != LayerNormPlacement::Post || replay) && !ev.has_unprojected()) {
+    throw InvalidInput("flow: the " + to_string(norm) + " placement" +
+                       (replay ? " and the simuformer-euler scheme need" : " needs") +
+                       " a field with an unprojected velocity");
+  }
+  if (options.scheme == FlowScheme::EulerRenormalize && norm != LayerNormPlacement::Post) {
+    throw InvalidInput("flow: euler-renormalize steps the Post-LN drive; use simuformer-euler to "
+                       "replay the " + to_string(norm) + " placement, or rk4/dopri5");
+  }
+  if (norm == LayerNormPlacement::NGPT && !(options.ngpt_alpha > 0 && std::isfinite(options.ngpt_alpha))) {
+    throw InvalidInput("flow: the nGPT alpha must be positive and finite");
   }
 
   // Sizes are checked in floating point before anything is allocated: (t1 − t0)/dt can exceed
@@ -115,10 +163,23 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
     ++result.rhs_evaluations;
     on_sphere = x;
     normalize_columns_in_place(on_sphere);
-    if (pre) {
-      ev.unprojected_velocity(t, on_sphere, dxdt);
-    } else {
-      ev.velocity(t, on_sphere, dxdt);
+    switch (norm) {
+      case LayerNormPlacement::Post:
+        ev.velocity(t, on_sphere, dxdt);
+        break;
+      case LayerNormPlacement::Pre:
+        ev.unprojected_velocity(t, on_sphere, dxdt);
+        break;
+      case LayerNormPlacement::Peri:
+        ev.unprojected_velocity(t, on_sphere, dxdt);
+        normalize_drive(dxdt, 0.0);
+        break;
+      case LayerNormPlacement::NGPT:
+        ev.unprojected_velocity(t, on_sphere, dxdt);
+        normalize_drive(dxdt, 0.0);
+        dxdt *= options.ngpt_alpha;
+        product::tangent_project_in_place(on_sphere, dxdt);
+        break;
     }
     if (!dxdt.allFinite()) {
       throw Error("flow: the vector field is not finite at t = " + std::to_string(t) +
@@ -143,7 +204,7 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   auto end_step = [&](State& x, double t) {
     ++result.steps;
     require_finite_state(x, t);
-    if (!pre) normalize_columns_in_place(x);
+    if (!pre && !replay) normalize_columns_in_place(x);
     if (options.on_step) options.on_step(t);
     if (result.steps >= options.max_steps && t < t1) {
       std::ostringstream msg;
@@ -154,6 +215,7 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   };
 
   State x = X0;
+  Eigen::VectorXd r = Eigen::VectorXd::Ones(X0.cols());  // simuformer-euler's radii
   save(t0, x, true, true);
   try {
     if (options.scheme == FlowScheme::Dopri5) {
@@ -229,6 +291,30 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
             ev.unprojected_velocity(t, x, d);
             x += h * d;
             break;
+          case FlowScheme::SimuformerEuler:
+            ++result.rhs_evaluations;
+            ev.unprojected_velocity(t, x, d);
+            switch (norm) {
+              case LayerNormPlacement::Post:
+                x += h * d;
+                break;
+              case LayerNormPlacement::Pre:
+                r.array() += h * r.array() * d.colwise().sum().transpose().array();
+                product::tangent_project_in_place(x, d);
+                x += h * (d * (r.array() + 1e-9).inverse().matrix().asDiagonal());
+                break;
+              case LayerNormPlacement::Peri:
+                normalize_drive(d, 1e-9);
+                r.array() += h * r.array() * d.colwise().sum().transpose().array();
+                x += h * (d * (r.array() + 1e-9).inverse().matrix().asDiagonal());
+                break;
+              case LayerNormPlacement::NGPT:
+                normalize_drive(d, 1e-9);
+                x += (h * options.ngpt_alpha) * d;
+                break;
+            }
+            simuformer_normalize(x);
+            break;
           case FlowScheme::Dopri5:
             break;
         }
@@ -242,6 +328,10 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
   }
   if (span > 0) save(t1, x, true, !pre);
   result.final_state = tokens_of(x, !pre);
+  if (pre) result.radii = x.colwise().norm().transpose();
+  if (replay && (norm == LayerNormPlacement::Pre || norm == LayerNormPlacement::Peri)) {
+    result.radii = r;
+  }
   return result;
 }
 

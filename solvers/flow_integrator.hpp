@@ -11,6 +11,13 @@
 //  * euler-renormalize x_i ← normalize(x_i + h D_i) with D the field's unprojected velocity when
 //                     it has one (the published research code's scheme, for exact replay),
 //                     otherwise the velocity; order 1.
+//  * simuformer-euler the exact discrete updates of simuformer (nikitus20/simuformer) for each
+//                     placement, with its radius r (starting at 1) and its 1e-9 guards:
+//                     post x ← N(x + hD); pre r ← r + h r Σ_k D_k, x ← N(x + h P_x D/(r + 1e-9));
+//                     peri D̂ = D/(‖D‖ + 1e-9), r ← r + h r Σ_k D̂_k, x ← N(x + h D̂/(r + 1e-9));
+//                     ngpt x ← N(x + h α D/(‖D‖ + 1e-9)). Its radius update multiplies r by the
+//                     sum of the coordinates of D: not rotation-equivariant, unlike the
+//                     continuous ṙ = ⟨x, D⟩ of Pre-LN (docs/math.md §2.2). For replay only.
 // Every step ends on the manifold: the state's columns are renormalized after each step (the
 // exact flow preserves the sphere, so this only removes the integrator's drift).
 //
@@ -33,8 +40,16 @@
 
 namespace varsphere {
 
-enum class FlowScheme { RK4, Dopri5, GeodesicEuler, EulerRenormalize };
-enum class LayerNormPlacement { Post, Pre };
+enum class FlowScheme { RK4, Dopri5, GeodesicEuler, EulerRenormalize, SimuformerEuler };
+/// Where the normalization sits in the residual stream (docs/math.md §2.2):
+///  * Post:  tokens on the sphere, ẋ = P_x D;
+///  * Pre:   the stream z = r x with ż = D(x): ẋ = P_x D / r, ṙ = ⟨x, D⟩;
+///  * Peri:  the attention output normalized before it is added, ż = D̂(x) = D/‖D‖ per token;
+///  * NGPT:  nGPT's x ← normalize(x + α(D̂ − x)) in continuous time: ẋ = α P_x D̂.
+enum class LayerNormPlacement { Post, Pre, Peri, NGPT };
+/// "post", "pre", "peri", "ngpt"; throws InvalidInput otherwise.
+LayerNormPlacement parse_layer_norm(const std::string& name);
+std::string to_string(LayerNormPlacement norm);
 
 /// "rk4", "dopri5", "geodesic-euler", "euler-renormalize"; throws InvalidInput otherwise.
 FlowScheme parse_flow_scheme(const std::string& name);
@@ -56,6 +71,7 @@ struct FlowOptions {
   std::vector<double> save_times;
   bool record = true;  ///< false: keep only the first and last frames
   LayerNormPlacement norm = LayerNormPlacement::Post;
+  double ngpt_alpha = 0.2;  ///< α of the nGPT placement (simuformer hard-codes 0.2), > 0
   /// Called after every step with the current time (progress reporting).
   std::function<void(double)> on_step;
   /// Called at every saved frame with (t, X) (streaming diagnostics).
@@ -70,6 +86,8 @@ struct FlowResult {
   Configuration final_state;
   std::size_t steps = 0;            ///< accepted steps
   std::size_t rhs_evaluations = 0;  ///< evaluations of the field (or its drive)
+  /// Pre/Peri: the final radii r_i = ‖z_i‖ of the stream (simuformer-euler: its r); else empty.
+  Eigen::VectorXd radii;
 };
 
 /// The integrator on the type-erased field (the compiled core of `integrate`). Throws

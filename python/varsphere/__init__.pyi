@@ -45,8 +45,12 @@ class Attention:
         K: Optional[ArrayLike] = None,
         V: Optional[ArrayLike] = None,
         schedule: Optional[Callable[[float], tuple[ArrayLike, ArrayLike]]] = None,
-        norm: Literal["post", "pre"] = "post",
+        norm: Literal["post", "pre", "peri", "ngpt"] = "post",
         sign: Literal["ascent", "descent"] = "ascent",
+        mask: Literal["none", "causal", "strict-causal"] = "none",
+        alibi: float = 0.0,
+        bias: Optional[ArrayLike] = None,
+        ngpt_alpha: float = 0.2,
     ) -> None: ...
     @property
     def d(self) -> int: ...
@@ -55,6 +59,11 @@ class Attention:
     norm: str
     sign: str
     time_dependent: bool
+    ngpt_alpha: float
+    @property
+    def mask(self) -> str: ...
+    @property
+    def alibi(self) -> float: ...
     def heads(self, t: float = 0.0) -> list[tuple[Array, Array]]: ...
     def field(self, X: ArrayLike, t: float = 0.0) -> Array: ...
     def unprojected(self, X: ArrayLike, t: float = 0.0) -> Array: ...
@@ -73,6 +82,7 @@ class FlowSolution:
     energy_final: Optional[float]
     log_energy_initial: Optional[float]
     log_energy_final: Optional[float]
+    radii: Optional[Array]
     clusters_final: int
     cluster_threshold: float
     min_inner_product_final: float
@@ -87,7 +97,7 @@ def flow(
     X0: ArrayLike,
     T: float,
     *,
-    scheme: Literal["rk4", "dopri5", "geodesic-euler", "euler-renormalize"] = "rk4",
+    scheme: Literal["rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler"] = "rk4",
     dt: float = 0.01,
     rtol: float = 1e-8,
     atol: float = 1e-10,

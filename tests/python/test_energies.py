@@ -1,5 +1,5 @@
 """Interaction energies, stationary points, the multi-head ledger, the continuum layer and the
-reproductions from Python (docs/math.md §4–§7)."""
+reproductions from Python (docs/math.md §4–§6)."""
 
 import numpy as np
 import pytest

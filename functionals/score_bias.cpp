@@ -1,0 +1,54 @@
+#include <varsphere/functionals/score_bias.hpp>
+
+#include <varsphere/core/error.hpp>
+
+namespace varsphere {
+
+AttentionMask parse_attention_mask(const std::string& name) {
+  if (name == "none") return AttentionMask::None;
+  if (name == "causal") return AttentionMask::Causal;
+  if (name == "strict-causal") return AttentionMask::StrictCausal;
+  throw InvalidInput("unknown attention mask '" + name + "' (none, causal, strict-causal)");
+}
+
+std::string to_string(AttentionMask mask) {
+  switch (mask) {
+    case AttentionMask::Causal: return "causal";
+    case AttentionMask::StrictCausal: return "strict-causal";
+    case AttentionMask::None: break;
+  }
+  return "none";
+}
+
+void throw_no_keys(Eigen::Index i) {
+  throw InvalidInput("attention field: token " + std::to_string(i + 1) +
+                     " attends to no token (every weight of its row is masked)");
+}
+
+void ScoreBias::check_values() const {
+  if (!std::isfinite(alibi) || alibi < 0) {
+    throw InvalidInput("attention bias: the ALiBi slope must be finite and >= 0, got " +
+                       std::to_string(alibi));
+  }
+  for (Eigen::Index j = 0; j < matrix.cols(); ++j) {
+    for (Eigen::Index i = 0; i < matrix.rows(); ++i) {
+      const double b = matrix(i, j);
+      if (std::isnan(b) || b == std::numeric_limits<double>::infinity()) {
+        throw InvalidInput("attention bias: entry (" + std::to_string(i + 1) + ", " +
+                           std::to_string(j + 1) + ") is " + std::to_string(b) +
+                           " (entries must be finite or -inf)");
+      }
+    }
+  }
+}
+
+void ScoreBias::check(Eigen::Index n) const {
+  check_values();
+  if (matrix.size() != 0 && (matrix.rows() != n || matrix.cols() != n)) {
+    throw InvalidInput("attention bias: the bias matrix is " + std::to_string(matrix.rows()) + "x" +
+                       std::to_string(matrix.cols()) + " but there are n = " + std::to_string(n) +
+                       " tokens");
+  }
+}
+
+}  // namespace varsphere

@@ -1,0 +1,79 @@
+"""Masks and score biases from Python (docs/math.md §2.6) agree with numpy formulas and the CLI."""
+
+import numpy as np
+import pytest
+
+import varsphere as vs
+from conftest import DATA, read_json
+
+
+def numpy_field(X, A, V, beta, b, softmax=True):
+    S = beta * X @ A @ X.T + b
+    if softmax:
+        W = np.exp(S - S.max(axis=1, keepdims=True))
+        W /= W.sum(axis=1, keepdims=True)
+    else:
+        W = np.exp(S) / X.shape[0]
+    D = W @ X @ V.T
+    return D - np.sum(D * X, axis=1, keepdims=True) * X
+
+
+@pytest.mark.parametrize("mask", ["causal", "strict-causal"])
+def test_mask_and_alibi_equal_the_formula(mask):
+    n, d, beta, lam = 9, 3, 1.5, 2.0
+    rng = np.random.default_rng(3)
+    A, V = rng.normal(size=(d, d)), rng.normal(size=(d, d))
+    X = vs.random_point(d, n, seed=1)
+    i, j = np.indices((n, n))
+    b = -lam * np.abs(i - j) / n
+    b[j > i] = -np.inf
+    if mask == "strict-causal":
+        b[j == i] = -np.inf
+    model = vs.Attention(d, model="usa", beta=beta, A=A, V=V, mask=mask, alibi=lam)
+    assert model.mask == mask and model.alibi == lam
+    assert np.abs(model.field(X) - numpy_field(X, A, V, beta, b, softmax=False)).max() <= 1e-14
+    user = vs.Attention(d, model="usa", beta=beta, A=A, V=V, bias=b)
+    assert np.abs(user.field(X) - model.field(X)).max() <= 1e-14
+
+
+def test_lost_in_the_middle_replay():
+    case = DATA / "research" / "litm_alibi_n16_lam8_beta1_clusters_s17"
+    load = lambda name: (lambda v: v[2:].reshape(int(v[0]), int(v[1])))(np.loadtxt(case / name))
+    X0, W = load("x0.mat"), load("W.mat")
+    n = X0.shape[0]
+    with np.errstate(divide="ignore"):
+        bias = np.log(n * W)  # −inf where the prior is zero (k >= j)
+    model = vs.Attention(2, model="usa", beta=1.0, V=np.eye(2), bias=bias, mask="strict-causal")
+    # V = βI with β = 1 here.
+    sol = vs.flow(model, X0, 10.0, dt=0.0025, record=False)
+    assert np.abs(sol.final - load("final.mat")).max() <= 1e-9
+
+
+def test_cli_mask_flags_same_as_python(tmp_path, cli):
+    X0 = vs.random_point(3, 10, seed=2)
+    vs.save_points(tmp_path / "x0.csv", X0)
+    cli("flow", "--x0", tmp_path / "x0.csv", "--T", 2, "--mask", "causal", "--alibi", 1.5,
+        "--beta", 2, "--out-final", tmp_path / "final.csv", "--json", tmp_path / "run.json")
+    sol = vs.flow(vs.Attention(3, beta=2.0, mask="causal", alibi=1.5),
+                  vs.load_points(tmp_path / "x0.csv"), 2.0)
+    assert np.abs(vs.load_points(tmp_path / "final.csv") - sol.final).max() <= 1e-15
+    summary = read_json(tmp_path / "run.json")
+    assert summary["attention"]["mask"] == "causal" and summary["attention"]["alibi"] == 1.5
+
+
+def test_bad_combinations_raise():
+    X0 = vs.random_point(3, 4, seed=1)
+    masked = vs.Attention(3, mask="causal")
+    with pytest.raises(vs.InvalidInput, match="de-giorgi"):
+        vs.bvp(X0, vs.random_point(3, 4, seed=2), 1.0, 8, lagrangian="de-giorgi", model=masked)
+    with pytest.raises(vs.InvalidInput, match="attends to no token"):
+        vs.Attention(3, mask="strict-causal").field(X0)
+    with pytest.raises(vs.InvalidInput, match="mask"):
+        vs.Attention(3, mask="upper")
+    with pytest.raises(vs.InvalidInput, match="ALiBi"):
+        vs.Attention(3, alibi=-1.0)
+    with pytest.raises(vs.InvalidInput, match="5x5"):
+        vs.Attention(3, bias=np.zeros((5, 5))).field(X0)
+    # Flow matching works for a masked model.
+    sol = vs.bvp(X0, vs.flow(masked, X0, 1.0).final, 1.0, 8, lagrangian="flow-matching", model=masked)
+    assert sol.converged
