@@ -9,8 +9,14 @@
 namespace varsphere::apps {
 
 void AttentionFlags::add_to(CLI::App& cmd) {
-  cmd.add_option("--model", model, "attention weights: sa (softmax) or usa (unnormalized)")
-      ->check(CLI::IsMember({"sa", "usa"}));
+  cmd.add_option("--model", model,
+                 "attention weights: sa (softmax), usa (unnormalized), sinkhorn (doubly "
+                 "stochastic) or hardmax (beta -> infinity)")
+      ->check(CLI::IsMember({"sa", "usa", "sinkhorn", "hardmax"}));
+  cmd.add_option("--sinkhorn-iterations", sinkhorn_iterations,
+                 "sinkhorn: at most this many row/column scalings (1 = softmax)");
+  cmd.add_option("--sinkhorn-tolerance", sinkhorn_tolerance,
+                 "sinkhorn: stop when a row scaling changes sum |du| by less (0: all iterations)");
   cmd.add_option("--beta", beta, "inverse temperature beta >= 0");
   cmd.add_option("--qk", qk, "CSV d x d matrix A = Q^T K in <x_i, A x_j> (default identity)");
   cmd.add_option("--v", v, "CSV d x d value matrix V (default identity)");
@@ -28,7 +34,10 @@ void AttentionFlags::add_to(CLI::App& cmd) {
 }
 
 AttentionNormalization AttentionFlags::normalization() const {
-  return model == "usa" ? AttentionNormalization::Unnormalized : AttentionNormalization::Softmax;
+  if (model == "usa") return AttentionNormalization::Unnormalized;
+  if (model == "sinkhorn") return AttentionNormalization::Sinkhorn;
+  if (model == "hardmax") return AttentionNormalization::Hardmax;
+  return AttentionNormalization::Softmax;
 }
 
 LayerNormPlacement AttentionFlags::placement() const {
@@ -52,8 +61,9 @@ AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
   } catch (const InvalidInput& e) {
     throw InvalidInput(std::string(bias.empty() ? "--alibi" : "--bias " + bias) + ": " + e.what());
   }
+  SinkhornOptions sinkhorn{sinkhorn_iterations, sinkhorn_tolerance};
   AttentionField field(d, {{A, V}},
-                       {normalization(), beta, sign == "descent" ? -1.0 : 1.0, score_bias});
+                       {normalization(), beta, sign == "descent" ? -1.0 : 1.0, score_bias, sinkhorn});
   return {std::move(A), std::move(V), std::move(field)};
 }
 

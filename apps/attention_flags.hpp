@@ -28,6 +28,8 @@ struct AttentionFlags {
   std::string norm = "post";
   std::string sign = "ascent";
   double ngpt_alpha = 0.2;
+  int sinkhorn_iterations = 100;
+  double sinkhorn_tolerance = 1e-12;
   std::string mask = "none";
   double alibi = 0.0;
   std::string bias;  // empty: none

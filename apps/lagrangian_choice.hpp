@@ -22,11 +22,19 @@ void with_lagrangian(const std::string& name, const AttentionFlags& flags,
     throw InvalidInput("--norm " + flags.norm +
                        ": the BVP Lagrangians use the Post-LN field on the sphere");
   }
+  if (flags.model == "hardmax" && name != "kinetic") {
+    throw InvalidInput("--model hardmax: its field is discontinuous at ties; the BVP needs a "
+                       "differentiable field (use sa with a large --beta)");
+  }
   if (name == "kinetic") {
     use(KineticLagrangian{});
   } else if (name == "flow-matching") {
     use(FlowMatchingLagrangian{model.field});
   } else if (name == "de-giorgi") {
+    if (flags.model == "sinkhorn") {
+      throw InvalidInput("--lagrangian de-giorgi: sinkhorn attention has no shipped energy "
+                         "structure; use flow-matching");
+    }
     if (flags.biased()) {
       throw InvalidInput("--lagrangian de-giorgi: a masked or biased attention flow is not the "
                          "gradient flow of E_beta; use flow-matching");

@@ -25,6 +25,7 @@ void validate_head(const AttentionHead& h, Eigen::Index d, std::size_t index) {
 
 void validate_options(const AttentionOptions& o) {
   o.bias.check_values();
+  check_sinkhorn_options(o.sinkhorn);
   if (!std::isfinite(o.beta) || o.beta < 0) {
     throw InvalidInput("attention field: beta must be finite and >= 0, got " +
                        std::to_string(o.beta));
@@ -124,6 +125,52 @@ void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen
   if (options_.sign != 1.0) D *= options_.sign;
 }
 
+// Sinkhorn and hardmax normalize the whole score matrix: scores S(j, i) = ⟨x_i, A x_j⟩ become
+// logits (β·S + b for Sinkhorn, S for hardmax; −∞ where masked) and then weights, in place.
+void AttentionField::logits_to_weights(Eigen::MatrixXd& S) const {
+  const Eigen::Index n = S.cols();
+  const ScoreBias& bias = options_.bias;
+  const bool hard = options_.normalization == AttentionNormalization::Hardmax;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::Index keys = bias.key_count(i, n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      if (j >= keys) {
+        S(j, i) = -std::numeric_limits<double>::infinity();
+        continue;
+      }
+      const double b = bias.empty() ? 0.0 : bias(i, j, n);
+      if (hard) {
+        if (b == -std::numeric_limits<double>::infinity()) S(j, i) = b;
+      } else {
+        S(j, i) = options_.beta * S(j, i) + b;
+      }
+    }
+  }
+  if (hard) {
+    detail::hardmax_weights(S);
+  } else {
+    sinkhorn_weights(S, options_.sinkhorn);
+  }
+}
+
+Eigen::MatrixXd AttentionField::weights(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                        std::size_t h) const {
+  check_input(X);
+  const std::vector<AttentionHead> heads = heads_at(t);
+  if (h >= heads.size()) throw InvalidInput("attention field: no head " + std::to_string(h + 1));
+  const Eigen::Index n = X.cols();
+  if (!options_.bias.empty()) options_.bias.check(n);
+  Eigen::MatrixXd S = (heads[h].A * X).transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩
+  if (options_.normalization == AttentionNormalization::Sinkhorn ||
+      options_.normalization == AttentionNormalization::Hardmax) {
+    logits_to_weights(S);
+  } else {
+    weights_from_scores(S, options_.beta,
+                        options_.normalization == AttentionNormalization::Softmax, options_.bias);
+  }
+  return S.transpose();
+}
+
 void AttentionField::velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                               Eigen::Ref<Eigen::MatrixXd> dX, AttentionWorkspace& ws) const {
   unprojected_velocity(t, X, dX, ws);
@@ -154,7 +201,14 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
   const ScoreBias& bias = options_.bias;
   if (!bias.empty()) bias.check(n);
   bool symmetric_done = false;
-  if (bias.empty() && exactly_symmetric(head.A)) {
+  const bool whole_matrix = options_.normalization == AttentionNormalization::Sinkhorn ||
+                            options_.normalization == AttentionNormalization::Hardmax;
+  if (whole_matrix) {
+    ws.S.noalias() = ws.AX.transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩
+    logits_to_weights(ws.S);
+    ws.Y.noalias() = X * ws.S;
+    symmetric_done = true;  // (the whole-matrix weights are done)
+  } else if (bias.empty() && exactly_symmetric(head.A)) {
     ws.S.triangularView<Eigen::Upper>() = X.transpose() * ws.AX;
     ws.S.triangularView<Eigen::Upper>() *= beta;
     if (softmax) {
@@ -217,22 +271,47 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   const double beta = options_.beta;
   const bool softmax = options_.normalization == AttentionNormalization::Softmax;
   if (!options_.bias.empty()) options_.bias.check(n);
+  if (options_.normalization == AttentionNormalization::Sinkhorn) {
+    // The Sinkhorn scalings depend on every token: forward-mode Jets, kChunk inputs at a time.
+    constexpr int kChunk = 8;
+    using J8 = ceres::Jet<double, kChunk>;
+    Eigen::MatrixXd J(n * d, n * d);
+    Eigen::Matrix<J8, -1, -1> FJ;
+    for (Eigen::Index start = 0; start < n * d; start += kChunk) {
+      Eigen::Matrix<J8, -1, -1> XJ = X.cast<J8>();
+      for (int c = 0; c < kChunk && start + c < n * d; ++c) XJ.data()[start + c].v[c] = 1.0;
+      (*this)(J8(t), XJ, FJ);
+      for (int c = 0; c < kChunk && start + c < n * d; ++c) {
+        for (Eigen::Index r = 0; r < n * d; ++r) J(r, start + c) = FJ.data()[r].v[c];
+      }
+    }
+    if (velocity != nullptr) *velocity = FJ.unaryExpr([](const J8& j) { return j.a; });
+    return J;
+  }
+  const bool hard = options_.normalization == AttentionNormalization::Hardmax;
   Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n * d, n * d);
   Eigen::MatrixXd D = Eigen::MatrixXd::Zero(d, n);
   for (const AttentionHead& head : heads_at(t)) {
     const Eigen::MatrixXd AX = head.A * X, AtX = head.A.transpose() * X, VX = head.V * X;
     // W(l, i): weight of token l in the update of token i (column i sums to 1 for SA).
     Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
-    weights_from_scores(W, beta, softmax, options_.bias);
+    if (hard) {
+      logits_to_weights(W);
+    } else {
+      weights_from_scores(W, beta, softmax, options_.bias);
+    }
     const Eigen::MatrixXd Dh = VX * W;  // column i = D_i of this head
     const double c = softmax ? 1.0 : 0.0;
+    // Hardmax weights are locally constant in X (away from ties): only the w_ik V terms remain.
+    const double beta_terms = hard ? 0.0 : beta;
     for (Eigen::Index i = 0; i < n; ++i) {
       // δ_ik term: β Σ_l w_il (V x_l − c D_i)(A x_l)ᵀ
       const Eigen::MatrixXd centered = VX.colwise() - c * Dh.col(i);
-      J.block(i * d, i * d, d, d) += beta * centered * W.col(i).asDiagonal() * AX.transpose();
+      J.block(i * d, i * d, d, d) +=
+          beta_terms * centered * W.col(i).asDiagonal() * AX.transpose();
       for (Eigen::Index k = 0; k < n; ++k) {
         J.block(i * d, k * d, d, d) +=
-            W(k, i) * (head.V + beta * (VX.col(k) - c * Dh.col(i)) * AtX.col(i).transpose());
+            W(k, i) * (head.V + beta_terms * (VX.col(k) - c * Dh.col(i)) * AtX.col(i).transpose());
       }
     }
     D += Dh;

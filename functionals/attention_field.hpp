@@ -29,6 +29,7 @@
 #include <varsphere/core/scalar.hpp>
 #include <varsphere/functionals/attention_normalization.hpp>
 #include <varsphere/functionals/score_bias.hpp>
+#include <varsphere/functionals/sinkhorn.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <vector>
 
@@ -48,7 +49,28 @@ struct AttentionOptions {
   double beta = 1.0;  ///< inverse temperature β ≥ 0
   double sign = 1.0;  ///< +1 the Transformer flow (energy ascent for A = V = I), −1 reversed
   ScoreBias bias;     ///< mask, ALiBi, user bias (functionals/score_bias.hpp); none by default
+  SinkhornOptions sinkhorn;  ///< iterations and tolerance of the Sinkhorn normalization
 };
+
+namespace detail {
+/// Hardmax weights from logits (column i = token i; −∞ masked): uniform on the keys within
+/// 1e-12·max(1, |m|) of the column maximum m. Piecewise constant: Jets get zero derivatives.
+template <class T>
+void hardmax_weights(Eigen::Matrix<T, -1, -1>& L) {
+  const Eigen::Index n = L.rows();
+  for (Eigen::Index i = 0; i < L.cols(); ++i) {
+    double m = -std::numeric_limits<double>::infinity();
+    for (Eigen::Index j = 0; j < n; ++j) m = std::max(m, value_of(L(j, i)));
+    if (m == -std::numeric_limits<double>::infinity()) throw_no_keys(i);
+    const double tie = 1e-12 * std::max(1.0, std::abs(m));
+    int count = 0;
+    for (Eigen::Index j = 0; j < n; ++j) count += value_of(L(j, i)) >= m - tie;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      L(j, i) = value_of(L(j, i)) >= m - tie ? T(1.0 / count) : T(0);
+    }
+  }
+}
+}  // namespace detail
 
 /// Scratch matrices of the fast path, owned by the caller (one per thread).
 struct AttentionWorkspace {
@@ -69,6 +91,10 @@ class AttentionField {
   static AttentionField identity(Eigen::Index d, AttentionOptions options = {});
 
   Eigen::Index dimension() const { return d_; }
+  /// The attention weights of head `h` at (t, X): row i holds w_ij (n×n; SA rows sum to 1,
+  /// Sinkhorn rows and columns to 1 up to its tolerance).
+  Eigen::MatrixXd weights(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                          std::size_t h = 0) const;
   const AttentionOptions& options() const { return options_; }
   /// The heads in force at time t (validated).
   std::vector<AttentionHead> heads_at(double t) const;
@@ -106,6 +132,7 @@ class AttentionField {
 
  private:
   void check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) const;
+  void logits_to_weights(Eigen::MatrixXd& S) const;
   void add_head(const AttentionHead& head, const Eigen::Ref<const Eigen::MatrixXd>& X,
                 Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const;
 
@@ -142,6 +169,18 @@ void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1,
                                     : -std::numeric_limits<double>::infinity();
           open[j] = b != -std::numeric_limits<double>::infinity();
           W(j, i) = open[j] ? T(options_.beta) * X.col(i).dot(AX.col(j)) + T(b) : T(0);
+          if (options_.normalization == AttentionNormalization::Hardmax ||
+              options_.normalization == AttentionNormalization::Sinkhorn) {
+            // Logits for the whole-matrix normalizations below (hardmax: scores, masks only).
+            const double hard_bias = b == -std::numeric_limits<double>::infinity() ? b : 0.0;
+            W(j, i) = options_.normalization == AttentionNormalization::Hardmax
+                          ? (open[j] ? X.col(i).dot(AX.col(j)) : T(hard_bias))
+                          : (open[j] ? W(j, i) : T(b));
+          }
+        }
+        if (options_.normalization == AttentionNormalization::Hardmax ||
+            options_.normalization == AttentionNormalization::Sinkhorn) {
+          continue;
         }
         if (options_.normalization == AttentionNormalization::Softmax) {
           double max_score = -std::numeric_limits<double>::infinity();
@@ -161,6 +200,11 @@ void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1,
             W(j, i) = open[j] ? T(exp(W(j, i)) / T(double(n))) : T(0);
           }
         }
+      }
+      if (options_.normalization == AttentionNormalization::Hardmax) {
+        detail::hardmax_weights(W);
+      } else if (options_.normalization == AttentionNormalization::Sinkhorn) {
+        sinkhorn_weights(W, options_.sinkhorn);
       }
       if (head.V.isIdentity(0.0)) {
         D += X * W;

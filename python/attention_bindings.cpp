@@ -79,9 +79,12 @@ AttentionModelPy make_model(long long d, const std::string& model, double beta,
                             const py::object& V, const py::object& schedule,
                             const std::string& norm, const std::string& sign,
                             const std::string& mask, double alibi, const py::object& bias,
-                            double ngpt_alpha) {
+                            double ngpt_alpha, int sinkhorn_iterations,
+                            double sinkhorn_tolerance) {
   if (d < 2) throw InvalidInput("Attention: d must be at least 2");
-  if (model != "sa" && model != "usa") throw InvalidInput("Attention: model must be 'sa' or 'usa'");
+  if (model != "sa" && model != "usa" && model != "sinkhorn" && model != "hardmax") {
+    throw InvalidInput("Attention: model must be 'sa', 'usa', 'sinkhorn' or 'hardmax'");
+  }
   parse_layer_norm(norm);
   if (!(ngpt_alpha > 0) || !std::isfinite(ngpt_alpha)) {
     throw InvalidInput("Attention: ngpt_alpha must be positive and finite");
@@ -98,9 +101,13 @@ AttentionModelPy make_model(long long d, const std::string& model, double beta,
         Eigen::Map<const Eigen::MatrixXd>(b.data(), b.dim(1), b.dim(0)).transpose();
   }
   score_bias.check_values();
-  const AttentionOptions options{model == "sa" ? AttentionNormalization::Softmax
-                                               : AttentionNormalization::Unnormalized,
-                                 beta, sign == "descent" ? -1.0 : 1.0, score_bias};
+  const AttentionNormalization normalization =
+      model == "usa"        ? AttentionNormalization::Unnormalized
+      : model == "sinkhorn" ? AttentionNormalization::Sinkhorn
+      : model == "hardmax"  ? AttentionNormalization::Hardmax
+                            : AttentionNormalization::Softmax;
+  const AttentionOptions options{normalization, beta, sign == "descent" ? -1.0 : 1.0, score_bias,
+                                 SinkhornOptions{sinkhorn_iterations, sinkhorn_tolerance}};
   const bool has_qk = !Q.is_none() || !K.is_none();
   if (has_qk && (Q.is_none() || K.is_none())) throw InvalidInput("Attention: give both Q and K");
   if (has_qk && !A.is_none()) throw InvalidInput("Attention: give A or (Q, K), not both");
@@ -176,7 +183,9 @@ with A_h = Q_hᵀ K_h. Matrices are (d, d) numpy arrays as written (row-major); 
 
 Args:
     d: dimension of the ambient space (tokens on S^{d-1}).
-    model: 'sa' (softmax) or 'usa' (unnormalized).
+    model: 'sa' (softmax), 'usa' (unnormalized), 'sinkhorn' (doubly stochastic weights n·π,
+        π the Sinkhorn plan of exp(β<x_i, A x_j>); sinkhorn_iterations, sinkhorn_tolerance) or
+        'hardmax' (β → ∞: uniform weights on the argmax set, ties within 1e-12).
     beta: inverse temperature β >= 0.
     A: (d, d) or (H, d, d) interaction matrices; or Q and K with A_h = Q_hᵀ K_h.
     V: (d, d) or (H, d, d) value matrices (identity by default).
@@ -195,7 +204,8 @@ Args:
            py::arg("K") = py::none(), py::arg("V") = py::none(),
            py::arg("schedule") = py::none(), py::arg("norm") = "post",
            py::arg("sign") = "ascent", py::arg("mask") = "none", py::arg("alibi") = 0.0,
-           py::arg("bias") = py::none(), py::arg("ngpt_alpha") = 0.2)
+           py::arg("bias") = py::none(), py::arg("ngpt_alpha") = 0.2,
+           py::arg("sinkhorn_iterations") = 100, py::arg("sinkhorn_tolerance") = 1e-12)
       .def_property_readonly("d", [](const AttentionModelPy& a) { return a.field.dimension(); })
       .def_readonly("model", &AttentionModelPy::model)
       .def_readonly("beta", &AttentionModelPy::beta)
@@ -225,6 +235,14 @@ Args:
           },
           py::arg("X"), py::arg("t") = 0.0,
           "The tangent velocity F(t, X), (n, d), for tokens X (n, d) on the sphere.")
+      .def(
+          "weights",
+          [](const AttentionModelPy& a, const py::object& x, double t, std::size_t head) {
+            const Tokens X = model_input(a, x, "weights: X");
+            return to_matrix(without_gil([&] { return a.field.weights(t, X.map(), head); }));
+          },
+          py::arg("X"), py::arg("t") = 0.0, py::arg("head") = 0,
+          "The (n, n) attention weights of one head: row i holds w_ij (after masks and biases).")
       .def(
           "unprojected",
           [](const AttentionModelPy& a, const py::object& x, double t) {
@@ -275,6 +293,7 @@ Args:
             AttentionWorkspace ws;
             a.field.velocity(t, X0, F, ws);
             if (a.model == "usa") return usa_dissipation(F);
+            if (a.model != "sa") throw InvalidInput("dissipation: defined for sa and usa");
             return sa_dissipation(X0, F, a.single_head("dissipation").A, a.beta);
           },
           py::arg("X"), py::arg("t") = 0.0,

@@ -60,12 +60,20 @@ void with_lagrangian(const py::object& lagrangian, const AttentionModelPy* model
     throw InvalidInput("unknown Lagrangian '" + name + "' (kinetic, flow-matching, de-giorgi)");
   }
   if (model == nullptr) throw InvalidInput("lagrangian '" + name + "' needs model=varsphere.Attention");
+  if (model->model == "hardmax") {
+    throw InvalidInput("model 'hardmax': its field is discontinuous at ties; the BVP needs a "
+                       "differentiable field");
+  }
   if (model->norm != "post") {
     throw InvalidInput("norm '" + model->norm + "': the BVP Lagrangians use the Post-LN field on the sphere");
   }
   if (name == "flow-matching") {
     use(FlowMatchingLagrangian<AttentionField>{model->field});
     return;
+  }
+  if (model->model == "sinkhorn") {
+    throw InvalidInput("lagrangian 'de-giorgi': sinkhorn attention has no shipped energy "
+                       "structure; use flow-matching");
   }
   if (!model->field.options().bias.empty()) {
     throw InvalidInput("lagrangian 'de-giorgi': a masked or biased attention flow is not the "

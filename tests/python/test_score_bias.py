@@ -77,3 +77,39 @@ def test_bad_combinations_raise():
     # Flow matching works for a masked model.
     sol = vs.bvp(X0, vs.flow(masked, X0, 1.0).final, 1.0, 8, lagrangian="flow-matching", model=masked)
     assert sol.converged
+
+
+def test_sinkhorn_weights_are_doubly_stochastic_and_match_the_reference():
+    case = DATA / "research" / "sink_n8_d4_B2_Wid_beta1_s0"
+    load = lambda name: (lambda v: v[2:].reshape(int(v[0]), int(v[1])))(np.loadtxt(case / name))
+    X, A, ref = load("x0_b0.mat"), load("A_h0.mat"), load("attn_nit5_h0_b0.mat")
+    exact = vs.Attention(4, model="sinkhorn", A=A, sinkhorn_iterations=5, sinkhorn_tolerance=0.0)
+    W = exact.weights(X)
+    # The code's marginals are float32: exp(log_mu_used − log(1/8)) − 1 ≈ −5.7e-9 relative.
+    assert np.abs(W - ref).max() <= 2e-8 * np.abs(ref).max()
+    tight = vs.Attention(4, model="sinkhorn", A=A, sinkhorn_iterations=1000)
+    W = tight.weights(X)
+    assert np.abs(W.sum(axis=0) - 1).max() <= 1e-10 and np.abs(W.sum(axis=1) - 1).max() <= 1e-10
+    sol = vs.flow(tight, X, 1.0, dt=0.05)
+    assert sol.final.shape == X.shape
+
+
+def test_hardmax_and_placements_from_python():
+    X0 = vs.random_point(3, 8, seed=4)
+    hard = vs.Attention(3, model="hardmax")
+    W = hard.weights(X0)
+    assert np.array_equal(W, np.eye(8))  # A = I: every token's argmax is itself
+    with pytest.raises(vs.InvalidInput, match="hardmax"):
+        vs.bvp(X0, X0, 1.0, 4, lagrangian="flow-matching", model=hard)
+    for norm in ["peri", "ngpt"]:
+        model = vs.Attention(3, beta=1.0, norm=norm)
+        sol = vs.flow(model, X0, 2.0, scheme="rk4", dt=0.01)
+        assert np.abs(np.linalg.norm(sol.final, axis=1) - 1).max() <= 1e-14
+        assert (sol.radii is not None) == (norm == "peri")
+        replay = vs.flow(model, X0, 2.0, scheme="simuformer-euler", dt=0.001)
+        # The replay's update is first order in the direction: close to the ODE for small dt
+        # (nGPT exactly its Euler step; Peri up to the non-equivariant radius rule).
+        if norm == "ngpt":
+            assert np.abs(replay.final - sol.final).max() <= 1e-2
+    with pytest.raises(vs.InvalidInput, match="simuformer-euler"):
+        vs.flow(vs.Attention(3, norm="ngpt"), X0, 1.0, scheme="euler-renormalize")
