@@ -21,6 +21,7 @@
 #include "verbosity_flags.hpp"
 #include "output_plan.hpp"
 #include "provenance.hpp"
+#include "seed_option.hpp"
 
 namespace varsphere::apps {
 
@@ -36,6 +37,8 @@ struct FlowFlags {
   double atol = 1e-10;
   int save_every = 1;
   long long max_steps = 1'000'000;
+  double noise = 0.0, noise_dt = 0.0;
+  std::uint64_t seed = 1;
   std::string out, out_final, json;
   double cluster_threshold = kDefaultClusterThreshold;
 };
@@ -90,6 +93,12 @@ void run_flow(const FlowFlags& f) {
   options.record = !f.out.empty();
   options.norm = f.attention.placement();
   options.ngpt_alpha = f.attention.ngpt_alpha;
+  options.noise_sigma = f.noise;
+  options.noise_dt = f.noise_dt;
+  options.seed = f.seed;
+  if (f.noise > 0 && options.scheme != FlowScheme::GeodesicEulerMaruyama) {
+    throw InvalidInput("--noise needs --scheme geodesic-euler-maruyama");
+  }
   ProgressReporter progress("flow", 0.0, f.T, !quiet() && ProgressReporter::stderr_is_terminal());
   options.on_step = [&](double t) { progress.update(t); };
 
@@ -114,7 +123,9 @@ void run_flow(const FlowFlags& f) {
                        {"atol", f.atol},
                        {"save_every", static_cast<double>(f.save_every)},
                        {"x0", f.x0},
-                       {"T", f.T}});
+                       {"T", f.T},
+                       {"noise", f.noise},
+                       {"seed", std::to_string(f.seed)}});
     write_trajectory(outputs.stage(f.out), result.trajectory, attributes);
   }
   if (!f.out_final.empty()) write_points(outputs.stage(f.out_final), result.final_state);
@@ -125,6 +136,9 @@ void run_flow(const FlowFlags& f) {
                         {"n", n},
                         {"d", d},
                         {"T", f.T},
+                        {"noise", f.noise},
+                        {"noise_dt", f.noise_dt},
+                        {"seed", std::to_string(f.seed)},
                         {"model", f.attention.model},
                         {"beta", beta},
                         {"norm", f.attention.norm},
@@ -179,7 +193,12 @@ void add_flow_command(CLI::App& app) {
   cmd->add_option("--scheme", f->scheme,
                   "rk4, dopri5, geodesic-euler, euler-renormalize or simuformer-euler (replay)")
       ->check(CLI::IsMember(
-          {"rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler"}));
+          {"rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler",
+           "geodesic-euler-maruyama"}));
+  cmd->add_option("--noise", f->noise,
+                  "sigma >= 0 of Brownian noise on the tokens (with geodesic-euler-maruyama)");
+  cmd->add_option("--noise-dt", f->noise_dt, "grid step of the Brownian path (default --dt)");
+  add_seed_option(*cmd, f->seed);
   cmd->add_option("--dt", f->dt, "step (fixed-step schemes), initial step and save unit (dopri5)");
   cmd->add_option("--rtol", f->rtol, "dopri5 relative tolerance");
   cmd->add_option("--atol", f->atol, "dopri5 absolute tolerance");

@@ -61,7 +61,8 @@ py::object finite_or_none(double x) { return std::isfinite(x) ? py::object(py::f
 FlowSolution run_flow(const py::object& field, const py::object& x0, double T,
                       const std::string& scheme, double dt, double rtol, double atol,
                       const py::object& t_eval, int save_every, long long max_steps, bool record,
-                      double t0, double cluster_threshold) {
+                      double t0, double cluster_threshold, double noise, double noise_dt,
+                      unsigned long long seed) {
   const Tokens X(x0, "flow: X0", false);
   X.on_sphere();
   if (!std::isfinite(T) || !std::isfinite(t0)) throw InvalidInput("flow: T and t0 must be finite");
@@ -81,6 +82,9 @@ FlowSolution run_flow(const py::object& field, const py::object& x0, double T,
   options.save_every = save_every;
   options.max_steps = static_cast<std::size_t>(max_steps);
   options.record = record;
+  options.noise_sigma = noise;
+  options.noise_dt = noise_dt;
+  options.seed = seed;
   if (!t_eval.is_none()) options.save_times = vector_from(t_eval, "flow: t_eval");
   InterruptPoll poll;
   options.on_step = [&](double) { poll(); };
@@ -177,7 +181,8 @@ void bind_flow(py::module_& m) {
         py::arg("scheme") = "rk4", py::arg("dt") = 0.01, py::arg("rtol") = 1e-8,
         py::arg("atol") = 1e-10, py::arg("t_eval") = py::none(), py::arg("save_every") = 1,
         py::arg("max_steps") = 1'000'000, py::arg("record") = true, py::arg("t0") = 0.0,
-        py::arg("cluster_threshold") = kDefaultClusterThreshold,
+        py::arg("cluster_threshold") = kDefaultClusterThreshold, py::arg("noise") = 0.0,
+        py::arg("noise_dt") = 0.0, py::arg("seed") = 1,
         R"(Integrate a flow on (S^{d-1})^n from X0 (n, d) over [t0, T] (as `varsphere flow`).
 
 Args:
@@ -188,7 +193,7 @@ Args:
     T: final time (the flow's time unit; for a Transformer, one layer per unit time).
     scheme: 'rk4', 'dopri5' (adaptive, dense output), 'geodesic-euler', 'euler-renormalize'
         (the published research codes' scheme), 'simuformer-euler' (simuformer's exact update for
-        each normalization placement, for replay).
+        each normalization placement, for replay), 'geodesic-euler-maruyama' (with noise).
     dt: step of the fixed-step schemes; initial step and save unit of dopri5.
     rtol, atol: dopri5 tolerances.
     t_eval: save exactly at these times (increasing in [t0, T]); fixed-step schemes need each to
@@ -198,6 +203,9 @@ Args:
         ResourceLimit).
     record: False keeps only the first and last frames.
     cluster_threshold: tokens i, j are linked when <x_i, x_j> exceeds it.
+    noise, noise_dt, seed: σ of Brownian noise on the tokens (scheme 'geodesic-euler-maruyama'),
+        the grid step of its path (default dt; dt must be a multiple) and the path's seed: runs
+        with different dt on one grid share the path (docs/math.md §2.8).
 
 Returns a FlowSolution: times (m,), X (m, n, d), final (n, d), energies, the cluster count and
 minimum inner product at T, steps and field evaluations.

@@ -9,6 +9,7 @@
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/memory_budget.hpp>
+#include <varsphere/core/random.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/detail/odeint_eigen.hpp>
 
@@ -20,8 +21,10 @@ FlowScheme parse_flow_scheme(const std::string& name) {
   if (name == "geodesic-euler") return FlowScheme::GeodesicEuler;
   if (name == "euler-renormalize") return FlowScheme::EulerRenormalize;
   if (name == "simuformer-euler") return FlowScheme::SimuformerEuler;
+  if (name == "geodesic-euler-maruyama") return FlowScheme::GeodesicEulerMaruyama;
   throw InvalidInput("unknown scheme '" + name +
-                     "' (rk4, dopri5, geodesic-euler, euler-renormalize, simuformer-euler)");
+                     "' (rk4, dopri5, geodesic-euler, euler-renormalize, simuformer-euler, "
+                     "geodesic-euler-maruyama)");
 }
 
 LayerNormPlacement parse_layer_norm(const std::string& name) {
@@ -54,6 +57,8 @@ std::string to_string(FlowScheme scheme) {
       return "euler-renormalize";
     case FlowScheme::SimuformerEuler:
       return "simuformer-euler";
+    case FlowScheme::GeodesicEulerMaruyama:
+      return "geodesic-euler-maruyama";
   }
   return "?";
 }
@@ -118,6 +123,20 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
     throw InvalidInput("flow: the " + to_string(norm) + " placement" +
                        (replay ? " and the simuformer-euler scheme need" : " needs") +
                        " a field with an unprojected velocity");
+  }
+  const bool noisy = options.scheme == FlowScheme::GeodesicEulerMaruyama;
+  if (!(options.noise_sigma >= 0) || !std::isfinite(options.noise_sigma)) {
+    throw InvalidInput("flow: the noise sigma must be finite and >= 0");
+  }
+  if (options.noise_sigma > 0 && !noisy) {
+    throw InvalidInput("flow: noise needs the geodesic-euler-maruyama scheme");
+  }
+  if (noisy && norm != LayerNormPlacement::Post && norm != LayerNormPlacement::NGPT) {
+    throw InvalidInput("flow: noise acts on tokens on the sphere (post or ngpt placement)");
+  }
+  const double noise_dt = options.noise_dt > 0 ? options.noise_dt : options.dt;
+  if (!(options.noise_dt >= 0) || !std::isfinite(options.noise_dt)) {
+    throw InvalidInput("flow: the noise grid step must be finite and >= 0");
   }
   if (options.scheme == FlowScheme::EulerRenormalize && norm != LayerNormPlacement::Post) {
     throw InvalidInput("flow: euler-renormalize steps the Post-LN drive; use simuformer-euler to "
@@ -216,6 +235,7 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
 
   State x = X0;
   Eigen::VectorXd r = Eigen::VectorXd::Ones(X0.cols());  // simuformer-euler's radii
+  Rng brownian(options.seed);  // one path on the noise grid, consumed in order
   save(t0, x, true, true);
   try {
     if (options.scheme == FlowScheme::Dopri5) {
@@ -276,6 +296,19 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
       }
       odeint::runge_kutta4<State, double, State, double, odeint::vector_space_algebra> rk4;
       State d;
+      // Noise: each step sums `per_step` increments of the grid path (h must be a multiple of it).
+      std::size_t per_step = 1;
+      if (noisy) {
+        const double ratio = h / noise_dt;
+        per_step = static_cast<std::size_t>(std::llround(ratio));
+        if (per_step < 1 || std::abs(ratio - static_cast<double>(per_step)) > 1e-9 * ratio) {
+          throw InvalidInput("flow: the step " + std::to_string(h) +
+                             " is not a multiple of the noise grid step " +
+                             std::to_string(noise_dt));
+        }
+      }
+      const double increment_scale = std::sqrt(noise_dt);
+      State dW;
       for (std::size_t k = 1; k <= steps; ++k) {
         const double t = t0 + static_cast<double>(k - 1) * h;
         switch (options.scheme) {
@@ -285,6 +318,17 @@ FlowResult integrate_field(FlowField& ev, const Configuration& X0, double t0, do
           case FlowScheme::GeodesicEuler:
             system(x, d, t);
             x = product::exp(x, h * d);
+            break;
+          case FlowScheme::GeodesicEulerMaruyama:
+            system(x, d, t);
+            dW.setZero(x.rows(), x.cols());
+            for (std::size_t k = 0; k < per_step; ++k) {
+              dW += increment_scale * brownian.normal_matrix(x.rows(), x.cols());
+            }
+            d *= h;
+            d += options.noise_sigma * dW;
+            product::tangent_project_in_place(x, d);
+            x = product::exp(x, d);
             break;
           case FlowScheme::EulerRenormalize:
             ++result.rhs_evaluations;

@@ -18,6 +18,11 @@
 //                     ngpt x ← N(x + h α D/(‖D‖ + 1e-9)). Its radius update multiplies r by the
 //                     sum of the coordinates of D: not rotation-equivariant, unlike the
 //                     continuous ṙ = ⟨x, D⟩ of Pre-LN (docs/math.md §2.2). For replay only.
+//  * geodesic-euler-maruyama  noisy tokens dx = F dt + σ P_x∘dW (Brownian motion on each sphere,
+//                     docs/math.md §2.8): x ← exp_x(h F + σ P_x ΔW), ΔW the sum of the increments
+//                     of one Brownian path drawn on the fixed grid noise_dt from `seed`, so runs
+//                     with different h (multiples of noise_dt) share the path; strong order 1/2,
+//                     weak order 1. The exponential map supplies the Itô drift −(d−1)σ²x/2.
 // Every step ends on the manifold: the state's columns are renormalized after each step (the
 // exact flow preserves the sphere, so this only removes the integrator's drift).
 //
@@ -31,6 +36,7 @@
 
 #include <Eigen/Core>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <varsphere/core/configuration.hpp>
@@ -40,7 +46,14 @@
 
 namespace varsphere {
 
-enum class FlowScheme { RK4, Dopri5, GeodesicEuler, EulerRenormalize, SimuformerEuler };
+enum class FlowScheme {
+  RK4,
+  Dopri5,
+  GeodesicEuler,
+  EulerRenormalize,
+  SimuformerEuler,
+  GeodesicEulerMaruyama,
+};
 /// Where the normalization sits in the residual stream (docs/math.md §2.2):
 ///  * Post:  tokens on the sphere, ẋ = P_x D;
 ///  * Pre:   the stream z = r x with ż = D(x): ẋ = P_x D / r, ṙ = ⟨x, D⟩;
@@ -72,6 +85,9 @@ struct FlowOptions {
   bool record = true;  ///< false: keep only the first and last frames
   LayerNormPlacement norm = LayerNormPlacement::Post;
   double ngpt_alpha = 0.2;  ///< α of the nGPT placement (simuformer hard-codes 0.2), > 0
+  double noise_sigma = 0.0;  ///< σ ≥ 0 of geodesic-euler-maruyama
+  double noise_dt = 0.0;     ///< Brownian grid step (0: dt); dt must be a multiple of it
+  std::uint64_t seed = 1;    ///< seed of the Brownian path
   /// Called after every step with the current time (progress reporting).
   std::function<void(double)> on_step;
   /// Called at every saved frame with (t, X) (streaming diagnostics).

@@ -100,7 +100,8 @@ def flow(
     X0: ArrayLike,
     T: float,
     *,
-    scheme: Literal["rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler"] = "rk4",
+    scheme: Literal["rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler",
+                    "geodesic-euler-maruyama"] = "rk4",
     dt: float = 0.01,
     rtol: float = 1e-8,
     atol: float = 1e-10,
@@ -110,6 +111,9 @@ def flow(
     record: bool = True,
     t0: float = 0.0,
     cluster_threshold: float = 0.999,
+    noise: float = 0.0,
+    noise_dt: float = 0.0,
+    seed: int = 1,
 ) -> FlowSolution: ...
 
 # ---- optimal paths ---------------------------------------------------------------------------

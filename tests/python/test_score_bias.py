@@ -113,3 +113,20 @@ def test_hardmax_and_placements_from_python():
             assert np.abs(replay.final - sol.final).max() <= 1e-2
     with pytest.raises(vs.InvalidInput, match="simuformer-euler"):
         vs.flow(vs.Attention(3, norm="ngpt"), X0, 1.0, scheme="euler-renormalize")
+
+
+def test_noise_is_seeded_and_same_as_cli(tmp_path, cli):
+    X0 = vs.random_point(3, 6, seed=3)
+    model = vs.Attention(3, beta=1.0)
+    a = vs.flow(model, X0, 1.0, scheme="geodesic-euler-maruyama", dt=0.01, noise=0.3, seed=5)
+    b = vs.flow(model, X0, 1.0, scheme="geodesic-euler-maruyama", dt=0.01, noise=0.3, seed=5)
+    c = vs.flow(model, X0, 1.0, scheme="geodesic-euler-maruyama", dt=0.01, noise=0.3, seed=6)
+    assert np.array_equal(a.final, b.final) and not np.array_equal(a.final, c.final)
+    vs.save_points(tmp_path / "x0.csv", X0)
+    cli("flow", "--x0", tmp_path / "x0.csv", "--T", 1, "--scheme", "geodesic-euler-maruyama",
+        "--noise", 0.3, "--seed", 5, "--out-final", tmp_path / "final.csv")
+    ours = vs.flow(model, vs.load_points(tmp_path / "x0.csv"), 1.0,
+                   scheme="geodesic-euler-maruyama", dt=0.01, noise=0.3, seed=5)
+    assert np.abs(vs.load_points(tmp_path / "final.csv") - ours.final).max() <= 1e-15
+    with pytest.raises(vs.InvalidInput, match="geodesic-euler-maruyama"):
+        vs.flow(model, X0, 1.0, noise=0.3)
