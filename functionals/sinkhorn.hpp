@@ -45,6 +45,15 @@ T log_sum_exp(const Row& values) {
 }
 }  // namespace detail
 
+/// The entropic self-transport energy whose gradient the Sinkhorn flow follows (docs/math.md
+/// §2.7): with s_ij = ⟨x_i, A x_j⟩, π the Sinkhorn plan of exp(β s) between uniform marginals,
+///   𝓔(X) = −(1/(2β)) [ Σ_ij π_ij(−β s_ij) + Σ_ij π_ij log(n² π_ij) ] = −OT_1(μ, μ)/(2β),
+/// the entropic optimal-transport cost of μ = (1/n)Σδ_{x_i} with itself for c = −βs. For symmetric
+/// A (envelope theorem) ∂𝓔/∂x_i = (1/n) Σ_j w_ij A x_j, so the Sinkhorn flow with V = A is
+/// ẋ_i = n P_{x_i} ∂𝓔/∂x_i and 𝓔 rises at the rate (1/n) Σ_i |ẋ_i|². β > 0.
+double sinkhorn_energy(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A, double beta,
+                       const SinkhornOptions& options = {});
+
 /// In place: L(j, i) = c_ij (column i holds token i's logits, −∞ where masked) becomes the weight
 /// n·π_ij. Returns the number of iterations run. Throws InvalidInput (throw_no_keys) for a token
 /// whose every logit is −∞.

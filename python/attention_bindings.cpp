@@ -272,11 +272,17 @@ Args:
           "energy",
           [](const AttentionModelPy& a, const py::object& x) {
             const Tokens X = model_input(a, x, "energy: X");
+            if (a.model == "sinkhorn") {
+              return sinkhorn_energy(X.matrix(), a.single_head("energy").A, a.beta,
+                                     a.field.options().sinkhorn);
+            }
             return attention_energy(X.matrix(), a.single_head("energy").A, a.beta);
           },
           py::arg("X"),
           R"(The interaction energy E_β(X) = (1/(2βn²)) Σ_ij exp(β <x_i, A x_j>) (β = 0: the limit
-(1/(2n²)) Σ_ij <x_i, A x_j>). inf where it overflows a double: use log_energy.)")
+(1/(2n²)) Σ_ij <x_i, A x_j>). inf where it overflows a double: use log_energy.
+For model='sinkhorn': the entropic self-transport energy −OT(μ, μ)/(2β) whose gradient the
+flow follows when A is symmetric and V = A (docs/math.md §2.7).)")
       .def(
           "log_energy",
           [](const AttentionModelPy& a, const py::object& x) {

@@ -130,3 +130,17 @@ def test_noise_is_seeded_and_same_as_cli(tmp_path, cli):
     assert np.abs(vs.load_points(tmp_path / "final.csv") - ours.final).max() <= 1e-15
     with pytest.raises(vs.InvalidInput, match="geodesic-euler-maruyama"):
         vs.flow(model, X0, 1.0, noise=0.3)
+
+
+def test_sinkhorn_energy_rises_at_the_dissipation_rate():
+    rng = np.random.default_rng(5)
+    B = rng.normal(size=(3, 3))
+    A = (B + B.T) / 2
+    model = vs.Attention(3, model="sinkhorn", beta=1.2, A=A, V=A, sinkhorn_iterations=20000,
+                         sinkhorn_tolerance=1e-15)
+    X = vs.random_point(3, 6, seed=2)
+    h = 1e-4
+    sol = vs.flow(model, X, 2 * h, dt=h)
+    rate = (model.energy(sol.X[2]) - model.energy(sol.X[0])) / (2 * h)
+    F = model.field(sol.X[1])
+    assert abs(rate - np.sum(F * F) / 6) <= 1e-6 * abs(rate)
