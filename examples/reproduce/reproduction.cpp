@@ -97,6 +97,19 @@ const std::vector<Reproduction>& reproductions() {
        &heads_oscillating},
       {"stability-initial-data", "MDCBS", "perturbed initial tokens: distance <= delta e^{int L}",
        &stability_initial_data},
+      {"causal-collapse", "KPR",
+       "causal mask, V = I: token 1 fixed, exact triangularity, every token goes to x_1(0)",
+       &causal_collapse},
+      {"simuformer-replay", "KGPR",
+       "simuformer's post/pre/peri/nGPT updates (causal where published) replayed to 1e-9",
+       &simuformer_replay},
+      {"alibi-circle", "DGR", "lost in the middle: causal ALiBi on the circle replayed (RK4) to 1e-9",
+       &alibi_circle},
+      {"sinkhorn-attention", "SABP",
+       "Sinkhorn weights = sinkformers; doubly stochastic; symmetric A = V: gradient of -OT/(2 beta)",
+       &sinkhorn_attention},
+      {"noise-gibbs", "varsphere",
+       "noisy USA pairs on S^1 reach the Gibbs law of their angle (KS test)", &noise_gibbs},
   };
   return table;
 }
