@@ -36,8 +36,25 @@ void EquiangularOde::operator()(const std::array<double, 2>& s, std::array<doubl
   const double rho = s[0], r = s[1];
   const double self = std::exp(beta), other = std::exp(beta * rho);
   const double norm = normalization == AttentionNormalization::Softmax ? self + (n - 1) * other : n;
-  ds[0] = 2 * other * (1 - rho) * ((n - 1) * rho + 1) / norm / r;
-  ds[1] = pre_ln ? (self + (n - 1) * other * rho) / norm : 0.0;
+  const double ws = self / norm, wo = other / norm;
+  const double base = 2 * other * (1 - rho) * ((n - 1) * rho + 1) / norm;
+  const double radial = (self + (n - 1) * other * rho) / norm;
+  const double D = std::sqrt(ws * ws + 2 * ws * wo * (n - 1) * rho +
+                             wo * wo * (n - 1) * (1 + (n - 2) * rho));
+  switch (placement) {
+    case LayerNormPlacement::Post:
+      ds = {base, 0.0};
+      break;
+    case LayerNormPlacement::Pre:
+      ds = {base / r, radial};
+      break;
+    case LayerNormPlacement::Peri:
+      ds = {base / (D * r), radial / D};
+      break;
+    case LayerNormPlacement::NGPT:
+      ds = {ngpt_alpha * base / D, 0.0};
+      break;
+  }
 }
 
 std::vector<double> equiangular_rho(const EquiangularOde& ode, double rho0,

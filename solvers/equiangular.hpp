@@ -5,12 +5,15 @@
 //     USA: ρ' = (2/n) e^{βρ}(1−ρ)((n−1)ρ+1) / r,
 // where r ≡ 1 for Post-LN; for Pre-LN r = |z_i| is the norm of the unnormalized stream, with
 // r' = ⟨x_i, Σ_j w_ij x_j⟩ = (w_self + (n−1) w_other ρ) (so r grows linearly and 1 − ρ ~ 1/t²
-// instead of e^{−2t}).
+// instead of e^{−2t}). Peri-LN divides both right-hand sides by |D| =
+// sqrt(w_s² + 2 w_s w_o (n−1)ρ + w_o²(n−1)(1 + (n−2)ρ)), the norm of the attention output
+// (1 − ρ ~ 1/t² again); nGPT is Post-LN times α/|D| (1 − ρ ~ e^{−2αt}) (docs/math.md §2.2, §2.4).
 #pragma once
 
 #include <Eigen/Core>
 #include <array>
 #include <varsphere/functionals/attention_normalization.hpp>
+#include <varsphere/solvers/flow_integrator.hpp>
 #include <vector>
 
 namespace varsphere {
@@ -27,7 +30,8 @@ struct EquiangularOde {
   AttentionNormalization normalization = AttentionNormalization::Softmax;
   double beta = 1.0;
   int n = 2;
-  bool pre_ln = false;
+  LayerNormPlacement placement = LayerNormPlacement::Post;
+  double ngpt_alpha = 0.2;
   void operator()(const std::array<double, 2>& s, std::array<double, 2>& ds, double) const;
 };
 

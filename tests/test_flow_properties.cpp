@@ -47,7 +47,7 @@ TEST_CASE("equiangular starts follow the scalar rho-ODE (Post-LN and Pre-LN, SA 
         REQUIRE(flow.trajectory.size() == 7);
 
         const std::vector<double> rho =
-            equiangular_rho({weights, beta, n, pre}, rho0, flow.trajectory.times);
+            equiangular_rho({weights, beta, n, pre ? LayerNormPlacement::Pre : LayerNormPlacement::Post}, rho0, flow.trajectory.times);
         for (std::size_t k = 1; k < flow.trajectory.size(); ++k) {
           const MatrixXd G = flow.trajectory.frames[k].transpose() * flow.trajectory.frames[k];
           CHECK(equiangular_spread(flow.trajectory.frames[k]) <= 1e-12);  // stays equiangular

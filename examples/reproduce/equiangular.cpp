@@ -26,7 +26,7 @@ std::vector<Row> equiangular(const Settings& s) {
         return o;
       }());
       const std::vector<double> rho =
-          equiangular_rho({weights, beta, n, false}, rho0, flow.trajectory.times);
+          equiangular_rho({weights, beta, n}, rho0, flow.trajectory.times);
       for (std::size_t k = 0; k < flow.trajectory.size(); ++k) {
         const Eigen::MatrixXd G = flow.trajectory.frames[k].transpose() * flow.trajectory.frames[k];
         spread = std::max(spread, equiangular_spread(flow.trajectory.frames[k]));

@@ -108,6 +108,9 @@ const std::vector<Reproduction>& reproductions() {
       {"sinkhorn-attention", "SABP",
        "Sinkhorn weights = sinkformers; doubly stochastic; symmetric A = V: gradient of -OT/(2 beta)",
        &sinkhorn_attention},
+      {"normalization-placements", "KGPR",
+       "equiangular particles = the rho-ODE of each placement; collapse e^{-2t}, t^-2, t^-2, e^{-2 alpha t}",
+       &normalization_placements},
       {"noise-gibbs", "varsphere",
        "noisy USA pairs on S^1 reach the Gibbs law of their angle (KS test)", &noise_gibbs},
   };

@@ -81,6 +81,7 @@ std::vector<Row> simuformer_replay(const Settings&);
 std::vector<Row> alibi_circle(const Settings&);
 std::vector<Row> sinkhorn_attention(const Settings&);
 std::vector<Row> noise_gibbs(const Settings&);
+std::vector<Row> normalization_placements(const Settings&);
 std::vector<Row> hessian_classification(const Settings&);
 std::vector<Row> splitting_equals_encoder(const Settings&);
 std::vector<Row> layernorm_projection(const Settings&);

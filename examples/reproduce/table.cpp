@@ -16,14 +16,14 @@ std::string number(double v) {
 
 void print_table(std::ostream& out, const std::vector<Row>& rows, bool header) {
   if (header) {
-    out << std::left << std::setw(24) << "ID" << std::setw(12) << "paper" << std::setw(13)
+    out << std::left << std::setw(26) << "ID" << std::setw(12) << "paper" << std::setw(13)
         << "expected" << std::setw(13) << "measured" << std::setw(12) << "tolerance"
         << "result  quantity\n";
   }
   for (const Row& r : rows) {
     const std::string expected =
         (r.relation == Relation::AtLeast ? ">= " : "") + number(r.expected);
-    out << std::left << std::setw(24) << r.id << std::setw(12) << r.paper << std::setw(13)
+    out << std::left << std::setw(26) << r.id << std::setw(12) << r.paper << std::setw(13)
         << expected << std::setw(13) << number(r.measured) << std::setw(12)
         << (r.relation == Relation::AtLeast ? "-" : number(r.tolerance))
         << (r.pass ? "PASS    " : "FAIL    ") << r.quantity << '\n';
