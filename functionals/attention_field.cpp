@@ -117,19 +117,26 @@ void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen
                                           AttentionWorkspace& ws) const {
   check_input(X);
   D.setZero();
+  ScoreBias storage;
+  const ScoreBias& bias = bias_at(t, storage);
   if (schedule_) {
-    for (const AttentionHead& head : heads_at(t)) add_head(head, X, D, ws);
+    for (const AttentionHead& head : heads_at(t)) add_head(head, bias, X, D, ws);
   } else {
-    for (const AttentionHead& head : heads_) add_head(head, X, D, ws);
+    for (const AttentionHead& head : heads_) add_head(head, bias, X, D, ws);
   }
   if (options_.sign != 1.0) D *= options_.sign;
 }
 
 // Sinkhorn and hardmax normalize the whole score matrix: scores S(j, i) = ⟨x_i, A x_j⟩ become
 // logits (β·S + b for Sinkhorn, S for hardmax; −∞ where masked) and then weights, in place.
-void AttentionField::logits_to_weights(Eigen::MatrixXd& S) const {
+const ScoreBias& AttentionField::bias_at(double t, ScoreBias& storage) const {
+  if (!options_.bias.schedule) return options_.bias;
+  storage = options_.bias.at(t);
+  return storage;
+}
+
+void AttentionField::logits_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias) const {
   const Eigen::Index n = S.cols();
-  const ScoreBias& bias = options_.bias;
   const bool hard = options_.normalization == AttentionNormalization::Hardmax;
   for (Eigen::Index i = 0; i < n; ++i) {
     const Eigen::Index keys = bias.key_count(i, n);
@@ -159,14 +166,16 @@ Eigen::MatrixXd AttentionField::weights(double t, const Eigen::Ref<const Eigen::
   const std::vector<AttentionHead> heads = heads_at(t);
   if (h >= heads.size()) throw InvalidInput("attention field: no head " + std::to_string(h + 1));
   const Eigen::Index n = X.cols();
-  if (!options_.bias.empty()) options_.bias.check(n);
+  ScoreBias storage;
+  const ScoreBias& bias = bias_at(t, storage);
+  if (!bias.empty()) bias.check(n);
   Eigen::MatrixXd S = (heads[h].A * X).transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩
   if (options_.normalization == AttentionNormalization::Sinkhorn ||
       options_.normalization == AttentionNormalization::Hardmax) {
-    logits_to_weights(S);
+    logits_to_weights(S, bias);
   } else {
     weights_from_scores(S, options_.beta,
-                        options_.normalization == AttentionNormalization::Softmax, options_.bias);
+                        options_.normalization == AttentionNormalization::Softmax, bias);
   }
   return S.transpose();
 }
@@ -186,7 +195,8 @@ void AttentionField::velocity(double t, const Eigen::Ref<const Eigen::MatrixXd>&
 //   Σ_j w_ij x_j = ((X diag c) F)_i / (F c)_i,
 // a symmetric product. USA needs no shift: F_ij = exp(βS_ij), Σ_j w_ij x_j = (X F)_i / n.
 // General A: ST = (AX)ᵀX holds row i of S in column i (contiguous), weights column-wise.
-void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const Eigen::MatrixXd>& X,
+void AttentionField::add_head(const AttentionHead& head, const ScoreBias& bias,
+                              const Eigen::Ref<const Eigen::MatrixXd>& X,
                               Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const {
   const Eigen::Index n = X.cols();
   const double beta = options_.beta;
@@ -198,14 +208,13 @@ void AttentionField::add_head(const AttentionHead& head, const Eigen::Ref<const 
   ws.column_scale.resize(n);
   ws.row_sum.resize(n);
 
-  const ScoreBias& bias = options_.bias;
   if (!bias.empty()) bias.check(n);
   bool symmetric_done = false;
   const bool whole_matrix = options_.normalization == AttentionNormalization::Sinkhorn ||
                             options_.normalization == AttentionNormalization::Hardmax;
   if (whole_matrix) {
     ws.S.noalias() = ws.AX.transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩
-    logits_to_weights(ws.S);
+    logits_to_weights(ws.S, bias);
     ws.Y.noalias() = X * ws.S;
     symmetric_done = true;  // (the whole-matrix weights are done)
   } else if (bias.empty() && exactly_symmetric(head.A)) {
@@ -270,7 +279,9 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   const Eigen::Index d = X.rows(), n = X.cols();
   const double beta = options_.beta;
   const bool softmax = options_.normalization == AttentionNormalization::Softmax;
-  if (!options_.bias.empty()) options_.bias.check(n);
+  ScoreBias storage;
+  const ScoreBias& bias = bias_at(t, storage);
+  if (!bias.empty()) bias.check(n);
   if (options_.normalization == AttentionNormalization::Sinkhorn) {
     // The Sinkhorn scalings depend on every token: forward-mode Jets, kChunk inputs at a time.
     constexpr int kChunk = 8;
@@ -296,9 +307,9 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
     // W(l, i): weight of token l in the update of token i (column i sums to 1 for SA).
     Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
     if (hard) {
-      logits_to_weights(W);
+      logits_to_weights(W, bias);
     } else {
-      weights_from_scores(W, beta, softmax, options_.bias);
+      weights_from_scores(W, beta, softmax, bias);
     }
     const Eigen::MatrixXd Dh = VX * W;  // column i = D_i of this head
     const double c = softmax ? 1.0 : 0.0;

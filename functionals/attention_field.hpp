@@ -132,8 +132,10 @@ class AttentionField {
 
  private:
   void check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) const;
-  void logits_to_weights(Eigen::MatrixXd& S) const;
-  void add_head(const AttentionHead& head, const Eigen::Ref<const Eigen::MatrixXd>& X,
+  void logits_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias) const;
+  /// The bias at time t: options_.bias itself, or its schedule resolved into `storage`.
+  const ScoreBias& bias_at(double t, ScoreBias& storage) const;
+  void add_head(const AttentionHead& head, const ScoreBias& bias, const Eigen::Ref<const Eigen::MatrixXd>& X,
                 Eigen::Ref<Eigen::MatrixXd> D, AttentionWorkspace& ws) const;
 
   Eigen::Index d_;
@@ -159,7 +161,8 @@ void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1,
       // Multiplications by an identity A or V are skipped: in Jet arithmetic they are not free.
       const Eigen::Matrix<T, -1, -1> AX =
           head.A.isIdentity(0.0) ? X : Eigen::Matrix<T, -1, -1>(head.A.cast<T>() * X);
-      const ScoreBias& bias = options_.bias;
+      ScoreBias storage;
+      const ScoreBias& bias = bias_at(value_of(t), storage);
       if (!bias.empty()) bias.check(n);
       for (Eigen::Index i = 0; i < n; ++i) {
         const Eigen::Index keys = bias.key_count(i, n);

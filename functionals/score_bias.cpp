@@ -42,6 +42,24 @@ void ScoreBias::check_values() const {
   }
 }
 
+ScoreBias ScoreBias::at(double t) const {
+  ScoreBias out{mask, alibi, matrix, {}};
+  if (!schedule) return out;
+  const Eigen::MatrixXd b = schedule(t);
+  if (out.matrix.size() == 0) {
+    out.matrix = b;
+  } else {
+    if (b.rows() != out.matrix.rows() || b.cols() != out.matrix.cols()) {
+      throw InvalidInput("attention bias: the bias schedule returned a " + std::to_string(b.rows()) +
+                         "x" + std::to_string(b.cols()) + " matrix, the bias matrix is " +
+                         std::to_string(out.matrix.rows()) + "x" + std::to_string(out.matrix.cols()));
+    }
+    out.matrix += b;
+  }
+  out.check_values();
+  return out;
+}
+
 void ScoreBias::check(Eigen::Index n) const {
   check_values();
   if (matrix.size() != 0 && (matrix.rows() != n || matrix.cols() != n)) {

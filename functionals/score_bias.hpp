@@ -6,7 +6,9 @@
 //  * a mask: causal (token i attends to j ≤ i, itself included, as simuformer's --sequential) or
 //    strictly causal (j < i, as the lost-in-the-middle code: token 1 then attends to nothing);
 //  * an ALiBi bias −λ·|i − j|/n (Press et al.; the lost-in-the-middle prior has this exponent);
-//  * a user matrix b (n×n, finite or −∞), e.g. log(n·W) for a normalized prior W.
+//  * a user matrix b (n×n, finite or −∞), e.g. log(n·W) for a normalized prior W;
+//  * a user callable t ↦ b(t) (n×n) for biases that change with time (any b(i, j, t): fill the
+//    matrix), evaluated once per field evaluation and added to the matrix.
 // Tokens are numbered in their column order. A row whose weights are all masked is an error under
 // SA (softmax of nothing) and a zero row under USA (an empty sum).
 // The bias is a constant of the field: the Jacobian in X has the same closed form with these
@@ -15,6 +17,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -34,8 +37,13 @@ struct ScoreBias {
   AttentionMask mask = AttentionMask::None;
   double alibi = 0.0;      ///< λ ≥ 0 of the ALiBi bias −λ|i − j|/n
   Eigen::MatrixXd matrix;  ///< user bias b(i, j), n×n, entries finite or −∞; empty: none
+  std::function<Eigen::MatrixXd(double t)> schedule;  ///< b(t), n×n, added to `matrix`; or none
 
-  bool empty() const { return mask == AttentionMask::None && alibi == 0.0 && matrix.size() == 0; }
+  bool empty() const {
+    return mask == AttentionMask::None && alibi == 0.0 && matrix.size() == 0 && !schedule;
+  }
+  /// The bias in force at time t: `matrix` plus schedule(t) (checked), without a schedule.
+  ScoreBias at(double t) const;
   /// Token i may attend to the keys j < key_count(i, n) (the user matrix may mask more).
   Eigen::Index key_count(Eigen::Index i, Eigen::Index n) const {
     switch (mask) {

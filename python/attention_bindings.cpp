@@ -94,11 +94,20 @@ AttentionModelPy make_model(long long d, const std::string& model, double beta,
   }
   if (!std::isfinite(beta) || beta < 0) throw InvalidInput("Attention: beta must be finite and >= 0");
   ScoreBias score_bias{parse_attention_mask(mask), alibi, {}};
-  if (!bias.is_none()) {
-    // −inf entries mask pairs; matrix_from refuses non-finite entries, so read them directly.
-    const ArrayView b(bias, 2, "Attention: bias", "shape (n, n)");
-    score_bias.matrix =
-        Eigen::Map<const Eigen::MatrixXd>(b.data(), b.dim(1), b.dim(0)).transpose();
+  // −inf entries mask pairs; matrix_from refuses non-finite entries, so they are read directly.
+  const auto bias_matrix = [](const py::handle& object, const std::string& what) {
+    const ArrayView b(object, 2, what, "shape (n, n)");
+    return Eigen::MatrixXd(
+        Eigen::Map<const Eigen::MatrixXd>(b.data(), b.dim(1), b.dim(0)).transpose());
+  };
+  if (!bias.is_none() && PyCallable_Check(bias.ptr())) {
+    auto f = keep_callable(bias);
+    score_bias.schedule = [f, bias_matrix](double t) {
+      py::gil_scoped_acquire gil;
+      return bias_matrix((*f)(t), "Attention: bias(t = " + std::to_string(t) + ")");
+    };
+  } else if (!bias.is_none()) {
+    score_bias.matrix = bias_matrix(bias, "Attention: bias");
   }
   score_bias.check_values();
   const AttentionNormalization normalization =
@@ -197,8 +206,9 @@ Args:
     sign: 'ascent' (+1) or 'descent' (-1, the reversed flow).
     mask: 'none', 'causal' (token i attends to j <= i) or 'strict-causal' (j < i), in row order.
     alibi: ALiBi slope λ >= 0: scores get the bias -λ|i - j|/n.
-    bias: an (n, n) array b_ij added to the scores β<x_i, A x_j> (-inf masks a pair); the
-        weights become ∝ exp(β<x_i, A x_j> + b_ij) (docs/math.md §2.6).)")
+    bias: an (n, n) array b_ij added to the scores β<x_i, A x_j> (-inf masks a pair), or a
+        callable t -> (n, n) array for a bias that changes with time (called under the GIL once
+        per field evaluation); the weights become ∝ exp(β<x_i, A x_j> + b_ij) (docs/math.md §2.6).)")
       .def(py::init(&make_model), py::arg("d"), py::kw_only(), py::arg("model") = "sa",
            py::arg("beta") = 1.0, py::arg("A") = py::none(), py::arg("Q") = py::none(),
            py::arg("K") = py::none(), py::arg("V") = py::none(),

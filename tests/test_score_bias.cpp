@@ -242,3 +242,52 @@ TEST_CASE("lost in the middle: ALiBi prior times the unnormalized kernel, RK4 on
     CHECK((r.final_state - read_points_case(dir + "final.mat")).cwiseAbs().maxCoeff() <= 1e-9);
   }
 }
+
+TEST_CASE("a bias that changes with time, and Jet derivatives of a biased field") {
+  Rng rng(74);
+  const int d = 3, n = 6;
+  const MatrixXd X = product::random_point(rng, d, n);
+  const MatrixXd M = rng.normal_matrix(n, n);
+  ScoreBias moving{AttentionMask::Causal, 0.5, {}};
+  moving.schedule = [&](double t) { return MatrixXd(std::sin(t) * M); };
+  const AttentionField f(d, {{rng.normal_matrix(d, d), MatrixXd::Identity(d, d)}},
+                         {AttentionNormalization::Softmax, 1.5, 1.0, moving});
+  for (double t : {0.0, 0.4, 2.0}) {
+    const AttentionField frozen(d, {{f.heads_at(0).front()}},
+                                {AttentionNormalization::Softmax, 1.5, 1.0,
+                                 {AttentionMask::Causal, 0.5, MatrixXd(std::sin(t) * M)}});
+    AttentionWorkspace ws;
+    MatrixXd F(d, n), G(d, n);
+    f.velocity(t, X, F, ws);
+    frozen.velocity(0.0, X, G, ws);
+    CHECK((F - G).cwiseAbs().maxCoeff() == 0.0);
+    CHECK((f.velocity_jacobian(t, X) - frozen.velocity_jacobian(0.0, X)).cwiseAbs().maxCoeff() == 0.0);
+  }
+  // Jets of the biased field equal central differences of its double evaluation.
+  using J = ceres::Jet<double, 1>;
+  double err = 0;
+  const double h = 1e-6;
+  for (int k = 0; k < d * n; ++k) {
+    Eigen::Matrix<J, -1, -1> XJ = X.cast<J>();
+    XJ.data()[k].v[0] = 1.0;
+    Eigen::Matrix<J, -1, -1> FJ;
+    f(J(0.4), XJ, FJ);
+    MatrixXd P = X, Q = X;
+    P.data()[k] += h;
+    Q.data()[k] -= h;
+    AttentionWorkspace ws;
+    MatrixXd FP(d, n), FQ(d, n);
+    f.velocity(0.4, P, FP, ws);
+    f.velocity(0.4, Q, FQ, ws);
+    for (int r = 0; r < d * n; ++r) {
+      err = std::max(err, std::abs(FJ.data()[r].v[0] - (FP.data()[r] - FQ.data()[r]) / (2 * h)));
+    }
+  }
+  CHECK(err <= 1e-8);
+  ScoreBias wrong{};
+  wrong.schedule = [](double) { return MatrixXd::Zero(2, 2).eval(); };
+  const AttentionField broken = AttentionField::identity(d, {AttentionNormalization::Softmax, 1.0, 1.0, wrong});
+  AttentionWorkspace ws;
+  MatrixXd F(d, n);
+  CHECK_THROWS_AS(broken.velocity(0.0, X, F, ws), InvalidInput);
+}

@@ -49,7 +49,7 @@ class Attention:
         sign: Literal["ascent", "descent"] = "ascent",
         mask: Literal["none", "causal", "strict-causal"] = "none",
         alibi: float = 0.0,
-        bias: Optional[ArrayLike] = None,
+        bias: Union[None, ArrayLike, Callable[[float], ArrayLike]] = None,
         ngpt_alpha: float = 0.2,
         sinkhorn_iterations: int = 100,
         sinkhorn_tolerance: float = 1e-12,

@@ -144,3 +144,13 @@ def test_sinkhorn_energy_rises_at_the_dissipation_rate():
     rate = (model.energy(sol.X[2]) - model.energy(sol.X[0])) / (2 * h)
     F = model.field(sol.X[1])
     assert abs(rate - np.sum(F * F) / 6) <= 1e-6 * abs(rate)
+
+
+def test_bias_callable_of_time():
+    X = vs.random_point(3, 5, seed=8)
+    M = np.random.default_rng(2).normal(size=(5, 5))
+    moving = vs.Attention(3, bias=lambda t: np.sin(t) * M)
+    for t in (0.0, 0.7):
+        assert np.array_equal(moving.field(X, t), vs.Attention(3, bias=np.sin(t) * M).field(X))
+    with pytest.raises(vs.InvalidInput, match="5x5|n = 5"):
+        vs.Attention(3, bias=lambda t: np.zeros((2, 2))).field(X)
