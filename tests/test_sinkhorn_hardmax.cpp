@@ -127,6 +127,16 @@ TEST_CASE("hardmax is the beta -> infinity limit of SA and splits ties evenly") 
   CHECK(W(7, 7) == 0.5);
   CHECK(W(7, 3) == 0.5);
   CHECK(W(0, 0) == 1.0);
+  // Fast path = Jet template (values; the weights are piecewise constant).
+  {
+    using J = ceres::Jet<double, 1>;
+    Eigen::Matrix<J, -1, -1> FJ;
+    hard(J(0.0), Eigen::Matrix<J, -1, -1>(X.cast<J>()), FJ);
+    AttentionWorkspace ws0;
+    MatrixXd F(d, n);
+    hard.velocity(0.0, X, F, ws0);
+    CHECK((FJ.unaryExpr([](const J& j) { return j.a; }) - F).cwiseAbs().maxCoeff() <= 1e-14);
+  }
   // Its Jacobian is the locally constant part w_ik V (checked against differences away from ties).
   const MatrixXd Jm = hard.velocity_jacobian(0.0, X);
   AttentionWorkspace ws;
