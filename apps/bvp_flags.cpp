@@ -1,5 +1,7 @@
 #include "bvp_flags.hpp"
 
+#include <varsphere/functionals/ngpt_field.hpp>
+
 #include <iomanip>
 #include <varsphere/core/error.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
@@ -55,6 +57,10 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
 }
 
 Trajectory BvpFlags::reference_flow(const AttentionModel& model, const Configuration& X0) const {
+  if (attention.norm == "ngpt") {
+    return flow_on_grid(NgptField(model.field, attention.ngpt_alpha), X0, T, K, 1e-12, 1e-13,
+                        static_cast<std::size_t>(max_steps));
+  }
   return flow_on_grid(model.field, X0, T, K, 1e-12, 1e-13, static_cast<std::size_t>(max_steps));
 }
 

@@ -3,6 +3,8 @@
 // solver is instantiated for each.
 #pragma once
 
+#include <varsphere/functionals/ngpt_field.hpp>
+
 #include <string>
 #include <varsphere/core/error.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
@@ -18,9 +20,10 @@ inline const char* kLagrangianNames = "kinetic, flow-matching, de-giorgi";
 template <class Use>
 void with_lagrangian(const std::string& name, const AttentionFlags& flags,
                      const AttentionModel& model, const Use& use) {
-  if (flags.norm != "post") {
-    throw InvalidInput("--norm " + flags.norm +
-                       ": the BVP Lagrangians use the Post-LN field on the sphere");
+  // Post-LN and nGPT keep the tokens on the sphere; Pre/Peri-LN carry a radius the BVP has not.
+  if (flags.norm != "post" && !(flags.norm == "ngpt" && name != "de-giorgi")) {
+    throw InvalidInput("--norm " + flags.norm + ": the BVP Lagrangians use a field on the sphere "
+                       "(post; ngpt with flow-matching or kinetic)");
   }
   if (flags.model == "hardmax" && name != "kinetic") {
     throw InvalidInput("--model hardmax: its field is discontinuous at ties; the BVP needs a "
@@ -29,7 +32,11 @@ void with_lagrangian(const std::string& name, const AttentionFlags& flags,
   if (name == "kinetic") {
     use(KineticLagrangian{});
   } else if (name == "flow-matching") {
-    use(FlowMatchingLagrangian{model.field});
+    if (flags.norm == "ngpt") {
+      use(FlowMatchingLagrangian<NgptField>{NgptField(model.field, flags.ngpt_alpha)});
+    } else {
+      use(FlowMatchingLagrangian{model.field});
+    }
   } else if (name == "de-giorgi") {
     if (flags.model == "sinkhorn") {
       throw InvalidInput("--lagrangian de-giorgi: sinkhorn attention has no shipped energy "

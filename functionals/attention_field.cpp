@@ -1,4 +1,5 @@
 #include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/functionals/jet_velocity_jacobian.hpp>
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -283,21 +284,8 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   const ScoreBias& bias = bias_at(t, storage);
   if (!bias.empty()) bias.check(n);
   if (options_.normalization == AttentionNormalization::Sinkhorn) {
-    // The Sinkhorn scalings depend on every token: forward-mode Jets, kChunk inputs at a time.
-    constexpr int kChunk = 8;
-    using J8 = ceres::Jet<double, kChunk>;
-    Eigen::MatrixXd J(n * d, n * d);
-    Eigen::Matrix<J8, -1, -1> FJ;
-    for (Eigen::Index start = 0; start < n * d; start += kChunk) {
-      Eigen::Matrix<J8, -1, -1> XJ = X.cast<J8>();
-      for (int c = 0; c < kChunk && start + c < n * d; ++c) XJ.data()[start + c].v[c] = 1.0;
-      (*this)(J8(t), XJ, FJ);
-      for (int c = 0; c < kChunk && start + c < n * d; ++c) {
-        for (Eigen::Index r = 0; r < n * d; ++r) J(r, start + c) = FJ.data()[r].v[c];
-      }
-    }
-    if (velocity != nullptr) *velocity = FJ.unaryExpr([](const J8& j) { return j.a; });
-    return J;
+    // The Sinkhorn scalings depend on every token: forward-mode Jets through the generic path.
+    return jet_velocity_jacobian(*this, t, X, velocity);
   }
   const bool hard = options_.normalization == AttentionNormalization::Hardmax;
   Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n * d, n * d);

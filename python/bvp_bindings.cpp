@@ -10,6 +10,7 @@
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
 #include <varsphere/functionals/flow_matching_lagrangian.hpp>
 #include <varsphere/functionals/kinetic_lagrangian.hpp>
+#include <varsphere/functionals/ngpt_field.hpp>
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
@@ -64,11 +65,16 @@ void with_lagrangian(const py::object& lagrangian, const AttentionModelPy* model
     throw InvalidInput("model 'hardmax': its field is discontinuous at ties; the BVP needs a "
                        "differentiable field");
   }
-  if (model->norm != "post") {
-    throw InvalidInput("norm '" + model->norm + "': the BVP Lagrangians use the Post-LN field on the sphere");
+  if (model->norm != "post" && !(model->norm == "ngpt" && name != "de-giorgi")) {
+    throw InvalidInput("norm '" + model->norm + "': the BVP Lagrangians use a field on the sphere "
+                       "(post; ngpt with flow-matching or kinetic)");
   }
   if (name == "flow-matching") {
-    use(FlowMatchingLagrangian<AttentionField>{model->field});
+    if (model->norm == "ngpt") {
+      use(FlowMatchingLagrangian<NgptField>{NgptField(model->field, model->ngpt_alpha)});
+    } else {
+      use(FlowMatchingLagrangian<AttentionField>{model->field});
+    }
     return;
   }
   if (model->model == "sinkhorn") {
@@ -144,8 +150,14 @@ struct BvpSettings {
   }
   /// The reference flow on the K+1 grid, as the CLI's compare and --init flow (dopri5, 1e-12).
   Trajectory reference_flow(const AttentionModelPy& model, const Configuration& X0) const {
+    if (model.norm == "ngpt") {
+      return without_gil([&] {
+        return flow_on_grid(NgptField(model.field, model.ngpt_alpha), X0, T, K, 1e-12, 1e-13,
+                            static_cast<std::size_t>(max_steps));
+      });
+    }
     if (model.norm != "post") {
-      throw InvalidInput("the reference flow is the Post-LN flow: norm '" + model.norm + "' is refused");
+      throw InvalidInput("the reference flow lives on the sphere: norm '" + model.norm + "' is refused");
     }
     return without_gil([&] {
       return flow_on_grid(model.field, X0, T, K, 1e-12, 1e-13, static_cast<std::size_t>(max_steps));

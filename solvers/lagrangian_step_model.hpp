@@ -15,6 +15,7 @@
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
 #include <varsphere/functionals/flow_matching_lagrangian.hpp>
 #include <varsphere/functionals/kinetic_lagrangian.hpp>
+#include <varsphere/functionals/ngpt_field.hpp>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/solvers/discrete_lagrangian.hpp>
 #include <varsphere/solvers/split_step.hpp>
@@ -217,5 +218,6 @@ class LagrangianStepModel final : public StepModel {
 extern template class LagrangianStepModel<KineticLagrangian>;
 extern template class LagrangianStepModel<DeGiorgiLagrangian>;
 extern template class LagrangianStepModel<FlowMatchingLagrangian<AttentionField>>;
+extern template class LagrangianStepModel<FlowMatchingLagrangian<NgptField>>;
 
 }  // namespace varsphere

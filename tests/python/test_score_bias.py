@@ -154,3 +154,31 @@ def test_bias_callable_of_time():
         assert np.array_equal(moving.field(X, t), vs.Attention(3, bias=np.sin(t) * M).field(X))
     with pytest.raises(vs.InvalidInput, match="5x5|n = 5"):
         vs.Attention(3, bias=lambda t: np.zeros((2, 2))).field(X)
+
+
+def test_simuformer_periln_replay_from_python():
+    case = DATA / "research" / "sf_periln_n16_d4_beta4"
+    load = lambda name: (lambda v: v[2:].reshape(int(v[0]), int(v[1])))(np.loadtxt(case / name))
+    X0, BF = load("x0_b1.mat"), load("BF_h0_b1.mat")
+    model = vs.Attention(4, beta=4.0, A=BF, V=load("V_h0_b1.mat").T, norm="peri")
+    sol = vs.flow(model, X0, 10.1, scheme="simuformer-euler", dt=0.1, record=False)
+    assert sol.steps == 101
+    assert np.abs(sol.final - load("final_b1.mat")).max() <= 1e-9
+    r = load("r_final_b1.mat")[:, 0]
+    assert np.abs(sol.radii / r - 1).max() <= 1e-9
+
+
+def test_ngpt_flow_matching_bvp_same_as_cli(tmp_path, cli):
+    X0 = vs.random_point(3, 4, seed=9)
+    vs.save_points(tmp_path / "x0.csv", X0)
+    X0 = vs.load_points(tmp_path / "x0.csv")
+    model = vs.Attention(3, beta=1.0, norm="ngpt", ngpt_alpha=0.5)
+    ours = vs.compare(X0, 1.0, 16, lagrangian="flow-matching", model=model)
+    cli("compare", "--x0", tmp_path / "x0.csv", "--T", 1, "--K", 16, "--norm", "ngpt",
+        "--ngpt-alpha", 0.5, "--lagrangian", "flow-matching", "--json", tmp_path / "c.json")
+    theirs = read_json(tmp_path / "c.json")
+    assert ours["converged"] and theirs["converged"]
+    assert abs(ours["action"] - theirs["action"]) <= 1e-14
+    assert ours["max_distance_path_to_flow"] <= 1e-3  # the flow minimizes its flow-matching action
+    with pytest.raises(vs.InvalidInput, match="ngpt"):
+        vs.compare(X0, 1.0, 16, lagrangian="de-giorgi", model=model)
