@@ -2,12 +2,12 @@
 # The sanitizer stage of the test suite (README.md, "Tests"): builds the library, the CLI (without
 # `reproduce`), the core tests and the libFuzzer targets with clang, AddressSanitizer and UndefinedBehaviorSanitizer
 # (-O0: the build is the expensive part, these tests are small), runs the core tests and the CLI
-# contract tests, then fuzzes each reader for FUZZ_SECONDS (default 30) from the seed corpus in
+# contract tests, then fuzzes each reader for FUZZ_SECONDS (default 20) from the seed corpus in
 # tests/fuzz/corpus. Any sanitizer report, crash or fuzz finding fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${SANITIZE_BUILD_DIR:-build-sanitize}
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 start=$(date +%s)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
