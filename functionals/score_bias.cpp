@@ -42,6 +42,16 @@ void ScoreBias::check_values() const {
   }
 }
 
+std::function<Eigen::MatrixXd(double)> ScoreBias::pairwise(
+    std::function<double(Eigen::Index, Eigen::Index, double)> b, Eigen::Index n) {
+  return [b = std::move(b), n](double t) {
+    Eigen::MatrixXd M(n, n);
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = 0; i < n; ++i) M(i, j) = b(i, j, t);
+    return M;
+  };
+}
+
 ScoreBias ScoreBias::at(double t) const {
   ScoreBias out{mask, alibi, matrix, {}};
   if (!schedule) return out;

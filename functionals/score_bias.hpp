@@ -44,6 +44,10 @@ struct ScoreBias {
   }
   /// The bias in force at time t: `matrix` plus schedule(t) (checked), without a schedule.
   ScoreBias at(double t) const;
+  /// A schedule from a per-pair callable b(i, j, t) (tokens numbered from 0) for n tokens: the
+  /// n×n matrix is filled once per field evaluation.
+  static std::function<Eigen::MatrixXd(double)> pairwise(
+      std::function<double(Eigen::Index i, Eigen::Index j, double t)> b, Eigen::Index n);
   /// Token i may attend to the keys j < key_count(i, n) (the user matrix may mask more).
   Eigen::Index key_count(Eigen::Index i, Eigen::Index n) const {
     switch (mask) {

@@ -284,6 +284,18 @@ TEST_CASE("a bias that changes with time, and Jet derivatives of a biased field"
     }
   }
   CHECK(err <= 1e-8);
+  // The same bias as a per-pair callable b(i, j, t).
+  ScoreBias pairwise{AttentionMask::Causal, 0.5, {}};
+  pairwise.schedule = ScoreBias::pairwise([&](Eigen::Index i, Eigen::Index j, double t) { return std::sin(t) * M(i, j); }, n);
+  const AttentionField g(d, {{f.heads_at(0).front()}},
+                         {AttentionNormalization::Softmax, 1.5, 1.0, pairwise});
+  {
+    AttentionWorkspace ws;
+    MatrixXd F(d, n), G(d, n);
+    f.velocity(0.7, X, F, ws);
+    g.velocity(0.7, X, G, ws);
+    CHECK((F - G).cwiseAbs().maxCoeff() == 0.0);
+  }
   ScoreBias wrong{};
   wrong.schedule = [](double) { return MatrixXd::Zero(2, 2).eval(); };
   const AttentionField broken = AttentionField::identity(d, {AttentionNormalization::Softmax, 1.0, 1.0, wrong});
