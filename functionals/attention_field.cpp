@@ -120,6 +120,7 @@ void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen
   D.setZero();
   ScoreBias storage;
   const ScoreBias& bias = bias_at(t, storage);
+  bias.check_size(X.cols());
   if (schedule_) {
     for (const AttentionHead& head : heads_at(t)) add_head(head, bias, X, D, ws);
   } else {
@@ -128,14 +129,14 @@ void AttentionField::unprojected_velocity(double t, const Eigen::Ref<const Eigen
   if (options_.sign != 1.0) D *= options_.sign;
 }
 
-// Sinkhorn and hardmax normalize the whole score matrix: scores S(j, i) = ⟨x_i, A x_j⟩ become
-// logits (β·S + b for Sinkhorn, S for hardmax; −∞ where masked) and then weights, in place.
 const ScoreBias& AttentionField::bias_at(double t, ScoreBias& storage) const {
   if (!options_.bias.schedule) return options_.bias;
   storage = options_.bias.at(t);
   return storage;
 }
 
+// Sinkhorn and hardmax normalize the whole score matrix: scores S(j, i) = ⟨x_i, A x_j⟩ become
+// logits (β·S + b for Sinkhorn, S for hardmax; −∞ where masked) and then weights, in place.
 void AttentionField::logits_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias) const {
   const Eigen::Index n = S.cols();
   const bool hard = options_.normalization == AttentionNormalization::Hardmax;
@@ -161,6 +162,18 @@ void AttentionField::logits_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias
   }
 }
 
+// Scores S(j, i) = ⟨x_i, A x_j⟩ → weights for whichever normalization the field has (the general,
+// full-matrix route; add_head has faster routes for symmetric A and for masks).
+void AttentionField::scores_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias) const {
+  if (options_.normalization == AttentionNormalization::Sinkhorn ||
+      options_.normalization == AttentionNormalization::Hardmax) {
+    logits_to_weights(S, bias);
+  } else {
+    weights_from_scores(S, options_.beta,
+                        options_.normalization == AttentionNormalization::Softmax, bias);
+  }
+}
+
 Eigen::MatrixXd AttentionField::weights(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                         std::size_t h) const {
   check_input(X);
@@ -169,15 +182,9 @@ Eigen::MatrixXd AttentionField::weights(double t, const Eigen::Ref<const Eigen::
   const Eigen::Index n = X.cols();
   ScoreBias storage;
   const ScoreBias& bias = bias_at(t, storage);
-  if (!bias.empty()) bias.check(n);
+  bias.check_size(n);
   Eigen::MatrixXd S = (heads[h].A * X).transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩
-  if (options_.normalization == AttentionNormalization::Sinkhorn ||
-      options_.normalization == AttentionNormalization::Hardmax) {
-    logits_to_weights(S, bias);
-  } else {
-    weights_from_scores(S, options_.beta,
-                        options_.normalization == AttentionNormalization::Softmax, bias);
-  }
+  scores_to_weights(S, bias);
   return S.transpose();
 }
 
@@ -209,7 +216,6 @@ void AttentionField::add_head(const AttentionHead& head, const ScoreBias& bias,
   ws.column_scale.resize(n);
   ws.row_sum.resize(n);
 
-  if (!bias.empty()) bias.check(n);
   bool symmetric_done = false;
   const bool whole_matrix = options_.normalization == AttentionNormalization::Sinkhorn ||
                             options_.normalization == AttentionNormalization::Hardmax;
@@ -282,7 +288,7 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
   const bool softmax = options_.normalization == AttentionNormalization::Softmax;
   ScoreBias storage;
   const ScoreBias& bias = bias_at(t, storage);
-  if (!bias.empty()) bias.check(n);
+  bias.check_size(n);
   if (options_.normalization == AttentionNormalization::Sinkhorn) {
     // The Sinkhorn scalings depend on every token: forward-mode Jets through the generic path.
     return jet_velocity_jacobian(*this, t, X, velocity);
@@ -294,11 +300,7 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
     const Eigen::MatrixXd AX = head.A * X, AtX = head.A.transpose() * X, VX = head.V * X;
     // W(l, i): weight of token l in the update of token i (column i sums to 1 for SA).
     Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
-    if (hard) {
-      logits_to_weights(W, bias);
-    } else {
-      weights_from_scores(W, beta, softmax, bias);
-    }
+    scores_to_weights(W, bias);
     const Eigen::MatrixXd Dh = VX * W;  // column i = D_i of this head
     const double c = softmax ? 1.0 : 0.0;
     // Hardmax weights are locally constant in X (away from ties): only the w_ik V terms remain.

@@ -133,6 +133,7 @@ class AttentionField {
  private:
   void check_input(const Eigen::Ref<const Eigen::MatrixXd>& X) const;
   void logits_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias) const;
+  void scores_to_weights(Eigen::MatrixXd& S, const ScoreBias& bias) const;
   /// The bias at time t: options_.bias itself, or its schedule resolved into `storage`.
   const ScoreBias& bias_at(double t, ScoreBias& storage) const;
   void add_head(const AttentionHead& head, const ScoreBias& bias, const Eigen::Ref<const Eigen::MatrixXd>& X,
@@ -163,7 +164,7 @@ void AttentionField::unprojected_velocity(const T& t, const Eigen::Matrix<T, -1,
           head.A.isIdentity(0.0) ? X : Eigen::Matrix<T, -1, -1>(head.A.cast<T>() * X);
       ScoreBias storage;
       const ScoreBias& bias = bias_at(value_of(t), storage);
-      if (!bias.empty()) bias.check(n);
+      bias.check_size(n);
       for (Eigen::Index i = 0; i < n; ++i) {
         const Eigen::Index keys = bias.key_count(i, n);
         std::vector<bool> open(static_cast<std::size_t>(n), false);

@@ -72,6 +72,10 @@ ScoreBias ScoreBias::at(double t) const {
 
 void ScoreBias::check(Eigen::Index n) const {
   check_values();
+  check_size(n);
+}
+
+void ScoreBias::check_size(Eigen::Index n) const {
   if (matrix.size() != 0 && (matrix.rows() != n || matrix.cols() != n)) {
     throw InvalidInput("attention bias: the bias matrix is " + std::to_string(matrix.rows()) + "x" +
                        std::to_string(matrix.cols()) + " but there are n = " + std::to_string(n) +

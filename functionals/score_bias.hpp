@@ -66,6 +66,9 @@ struct ScoreBias {
   }
   /// Throws InvalidInput for λ < 0 or not finite, or a matrix that is not n×n or has NaN / +∞.
   void check(Eigen::Index n) const;
+  /// Throws InvalidInput unless the matrix (if any) is n×n: the per-evaluation check, the values
+  /// having been checked when the field was built (or by at()).
+  void check_size(Eigen::Index n) const;
   /// Throws InvalidInput for λ < 0 or not finite and a matrix with NaN / +∞ (any n).
   void check_values() const;
 };
