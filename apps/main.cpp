@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   varsphere::set_solver_logging(false);
   CLI::App app{"varsphere: Riemannian optimization and calculus of variations on spheres"};
   varsphere::apps::set_command_line(argc, argv);
-  app.set_version_flag("--version", std::string("varsphere ") + varsphere::version());
+  app.set_version_flag("--version", varsphere::build_description());
   app.require_subcommand(1);
   // Every option of every command shows its default in --help.
   app.option_defaults()->always_capture_default();

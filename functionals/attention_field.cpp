@@ -25,6 +25,13 @@ void validate_head(const AttentionHead& h, Eigen::Index d, std::size_t index) {
 }
 
 void validate_options(const AttentionOptions& o) {
+  if (o.threads < 0) {
+    throw InvalidInput("attention field: threads must be >= 0 (0: all cores), got " +
+                       std::to_string(o.threads));
+  }
+  if (o.precision == Precision::Single && o.kernel == AttentionKernel::Dense) {
+    throw InvalidInput("attention field: single precision needs the tiled kernel");
+  }
   o.bias.check_values();
   check_sinkhorn_options(o.sinkhorn);
   if (!std::isfinite(o.beta) || o.beta < 0) {
@@ -73,6 +80,16 @@ void weights_from_scores(Eigen::Ref<Eigen::MatrixXd> scores, double beta, bool s
 constexpr double kMaxRowMaxSpread = 1000.0;
 
 }  // namespace
+
+AttentionKernel parse_attention_kernel(const std::string& name) {
+  if (name == "tiled") return AttentionKernel::Tiled;
+  if (name == "dense") return AttentionKernel::Dense;
+  throw InvalidInput("unknown attention kernel '" + name + "' (expected tiled or dense)");
+}
+
+std::string to_string(AttentionKernel kernel) {
+  return kernel == AttentionKernel::Dense ? "dense" : "tiled";
+}
 
 AttentionField::AttentionField(Eigen::Index d, std::vector<AttentionHead> heads,
                                AttentionOptions options)
@@ -209,6 +226,23 @@ void AttentionField::add_head(const AttentionHead& head, const ScoreBias& bias,
   const Eigen::Index n = X.cols();
   const double beta = options_.beta;
   const bool softmax = options_.normalization == AttentionNormalization::Softmax;
+  const bool whole_matrix = options_.normalization == AttentionNormalization::Sinkhorn ||
+                            options_.normalization == AttentionNormalization::Hardmax;
+  if (!whole_matrix && options_.kernel == AttentionKernel::Tiled) {
+    const TiledAttentionOptions tiled{beta, softmax, options_.threads, options_.precision};
+    if (is_identity(head.A)) {
+      tiled_attention(X, X, X, bias, tiled, &ws.Y, nullptr);
+    } else {
+      ws.AX.noalias() = head.A * X;
+      tiled_attention(X, ws.AX, X, bias, tiled, &ws.Y, nullptr);
+    }
+    if (is_identity(head.V)) {
+      D += ws.Y;
+    } else {
+      D.noalias() += head.V * ws.Y;
+    }
+    return;
+  }
   ws.AX.noalias() = head.A * X;
   ws.S.resize(n, n);
   ws.Y.resize(X.rows(), n);
@@ -217,8 +251,6 @@ void AttentionField::add_head(const AttentionHead& head, const ScoreBias& bias,
   ws.row_sum.resize(n);
 
   bool symmetric_done = false;
-  const bool whole_matrix = options_.normalization == AttentionNormalization::Sinkhorn ||
-                            options_.normalization == AttentionNormalization::Hardmax;
   if (whole_matrix) {
     ws.S.noalias() = ws.AX.transpose() * X;  // S(j, i) = ⟨x_i, A x_j⟩
     logits_to_weights(ws.S, bias);

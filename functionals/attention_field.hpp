@@ -13,10 +13,12 @@
 //
 // Two evaluation paths compute the same quantity:
 //  * a generic template for any scalar (double, ceres::Jet) — used inside Lagrangians;
-//  * a fast double path (velocity/unprojected_velocity with an AttentionWorkspace): scores by
-//    matrix products, exponentials once per pair, and for symmetric A_h only the upper triangle
-//    (half the products and half the exponentials) with a symmetric matrix product. No allocation
-//    once the workspace has the right size.
+//  * a fast double path (velocity/unprojected_velocity with an AttentionWorkspace). By default
+//    it is the fused tiled kernel (functionals/tiled_attention.hpp): A_h·X once per head, then
+//    scores, online softmax and the weighted sum tile by tile, O(nd) memory, threaded and
+//    deterministic, optionally in single precision; V_h is applied to the weighted sums. The
+//    dense route (AttentionKernel::Dense) forms the n×n scores — for symmetric A_h only the upper
+//    triangle, with a symmetric matrix product — and is kept as the oracle of the tests.
 // Softmax weights are stabilized (log-sum-exp), so β = 100 neither overflows nor gives NaN.
 #pragma once
 
@@ -30,12 +32,22 @@
 #include <varsphere/functionals/attention_normalization.hpp>
 #include <varsphere/functionals/score_bias.hpp>
 #include <varsphere/functionals/sinkhorn.hpp>
+#include <varsphere/functionals/tiled_attention.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <vector>
 
 namespace varsphere {
 
 /// One attention head: scores ⟨x_i, A x_j⟩ with A = QᵀK, values V x_j.
+enum class AttentionKernel {
+  Tiled,  ///< fused tiles with an online softmax, never the n×n matrix (the default)
+  Dense,  ///< the n×n score matrix (symmetric A: its upper triangle): the test oracle
+};
+
+/// "tiled", "dense"; throws InvalidInput otherwise.
+AttentionKernel parse_attention_kernel(const std::string& name);
+std::string to_string(AttentionKernel kernel);
+
 struct AttentionHead {
   Eigen::MatrixXd A;
   Eigen::MatrixXd V;
@@ -50,6 +62,12 @@ struct AttentionOptions {
   double sign = 1.0;  ///< +1 the Transformer flow (energy ascent for A = V = I), −1 reversed
   ScoreBias bias;     ///< mask, ALiBi, user bias (functionals/score_bias.hpp); none by default
   SinkhornOptions sinkhorn;  ///< iterations and tolerance of the Sinkhorn normalization
+  /// How the double-precision fast path evaluates SA/USA: the fused tiled kernel
+  /// (functionals/tiled_attention.hpp, O(nd) memory, threaded) or the dense n×n route kept as the
+  /// test oracle. Sinkhorn and hardmax normalize the whole matrix and always use the dense route.
+  AttentionKernel kernel = AttentionKernel::Tiled;
+  int threads = 0;                         ///< threads of the tiled kernel, 0: all cores
+  Precision precision = Precision::Double;  ///< Single: tiles in float32 (tiled kernel only)
 };
 
 namespace detail {

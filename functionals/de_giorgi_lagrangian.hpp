@@ -24,7 +24,7 @@ class DeGiorgiLagrangian {
   DeGiorgiLagrangian(AttentionNormalization normalization, double beta, const Eigen::MatrixXd& A)
       : A_(symmetric_part(A)),
         beta_(beta),
-        field_(A_.rows(), {{A_, A_}}, {normalization, beta, 1.0}),
+        field_(A_.rows(), {{A_, A_}}, {.normalization = normalization, .beta = beta}),
         metric_(normalization == AttentionNormalization::Softmax ? MetricWeights::sa(beta, A_)
                                                                  : MetricWeights::usa()) {}
   /// Q = K = V = I in dimension d.

@@ -6,9 +6,11 @@ AttentionField interaction_field(const InteractionEnergy& energy, Extremum direc
                                  Mobility mobility) {
   const Eigen::MatrixXd& D = energy.D();
   return AttentionField(D.rows(), {{D, D}},
-                        {mobility == Mobility::Unit ? AttentionNormalization::Unnormalized
-                                                    : AttentionNormalization::Softmax,
-                         1.0, ascent_sign(direction)});
+                        {.normalization = mobility == Mobility::Unit
+                                              ? AttentionNormalization::Unnormalized
+                                              : AttentionNormalization::Softmax,
+                         .beta = 1.0,
+                         .sign = ascent_sign(direction)});
 }
 
 }  // namespace varsphere
