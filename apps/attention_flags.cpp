@@ -1,5 +1,7 @@
 #include "attention_flags.hpp"
 
+#include <varsphere/core/thread_count.hpp>
+
 #include <cmath>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
@@ -31,6 +33,14 @@ void AttentionFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--bias", bias,
                  "CSV n x n score bias b_ij added to beta <x_i, A x_j> (finite; token order = rows "
                  "of --x0)");
+  cmd.add_option("--threads", threads,
+                 "threads (0: all cores); results are the same for every count");
+  cmd.add_option("--precision", precision,
+                 "arithmetic of the attention tiles: double (the reference) or single (float32)")
+      ->check(CLI::IsMember({"double", "single"}));
+  cmd.add_option("--kernel", kernel,
+                 "attention kernel: tiled (O(nd) memory, threaded) or dense (the n x n oracle)")
+      ->check(CLI::IsMember({"tiled", "dense"}));
 }
 
 AttentionNormalization AttentionFlags::normalization() const {
@@ -48,9 +58,20 @@ AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
   if (!std::isfinite(beta) || beta < 0) {
     throw InvalidInput("--beta must be finite and >= 0, got " + std::to_string(beta));
   }
-  // The field forms the n×n scores and the diagnostics two n×n kernels; A and V are d×d.
+  if (threads < 0) throw InvalidInput("--threads must be >= 0 (0: all cores)");
+  const Precision arithmetic = parse_precision(precision);
+  const AttentionKernel route = parse_attention_kernel(kernel);
+  if (arithmetic == Precision::Single && route == AttentionKernel::Dense) {
+    throw InvalidInput("--precision single needs --kernel tiled");
+  }
+  // The tiled kernel needs O(nd) (plus a tile per thread); the dense route, Sinkhorn and hardmax
+  // form n×n matrices, and so does a --bias matrix. A and V are d×d.
   const double nd = static_cast<double>(n), dd = static_cast<double>(d);
-  require_memory(8.0 * (4 * nd * nd + 3 * dd * dd + 8 * nd * dd),
+  const bool square = route == AttentionKernel::Dense || !bias.empty() ||
+                      normalization() == AttentionNormalization::Sinkhorn ||
+                      normalization() == AttentionNormalization::Hardmax;
+  require_memory(8.0 * ((square ? 4 * nd * nd : 0.0) + 3 * dd * dd + 8 * nd * dd +
+                        2.0 * kQueryTile * kKeyTile * resolve_thread_count(threads)),
                  "attention on n = " + std::to_string(n) + " tokens in d = " + std::to_string(d));
   Eigen::MatrixXd A = qk.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(qk, d);
   Eigen::MatrixXd V = v.empty() ? Eigen::MatrixXd::Identity(d, d) : read_square_matrix(v, d);
@@ -63,7 +84,8 @@ AttentionModel AttentionFlags::load(Eigen::Index d, Eigen::Index n) const {
   }
   SinkhornOptions sinkhorn{sinkhorn_iterations, sinkhorn_tolerance};
   AttentionField field(d, {{A, V}},
-                       {normalization(), beta, sign == "descent" ? -1.0 : 1.0, score_bias, sinkhorn});
+                       {normalization(), beta, sign == "descent" ? -1.0 : 1.0, score_bias, sinkhorn,
+                        route, threads, arithmetic});
   return {std::move(A), std::move(V), std::move(field)};
 }
 

@@ -1,6 +1,8 @@
 // The attention flags shared by `flow`, `bvp` and `compare` (README.md, "Command line"):
 // --model sa|usa, --beta, --qk A.csv, --v V.csv, --norm post|pre, --sign ascent|descent, and the
-// score biases --mask none|causal|strict-causal, --alibi LAMBDA, --bias B.csv (§2.5).
+// score biases --mask none|causal|strict-causal, --alibi LAMBDA, --bias B.csv (§2.5), and how the
+// field is computed: --threads N (0: all cores; the result does not depend on it), --precision
+// double|single, --kernel tiled|dense.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -33,6 +35,9 @@ struct AttentionFlags {
   std::string mask = "none";
   double alibi = 0.0;
   std::string bias;  // empty: none
+  int threads = 0;   // 0: all cores
+  std::string precision = "double";
+  std::string kernel = "tiled";
 
   /// Registers the flags on a subcommand.
   void add_to(CLI::App& cmd);

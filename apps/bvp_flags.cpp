@@ -4,6 +4,7 @@
 
 #include <iomanip>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/thread_count.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/core/configuration.hpp>
 
@@ -24,7 +25,6 @@ void BvpFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--rule", rule, "discrete Lagrangian: midpoint (order 2) or left (order 1)")
       ->check(CLI::IsMember({"midpoint", "left"}));
   cmd.add_option("--max-iterations", max_iterations, "solver iterations");
-  cmd.add_option("--threads", threads, "threads for the solver");
   cmd.add_option("--max-steps", max_steps, "step budget of the reference flow (dopri5)");
   cmd.add_option("--max-seconds", max_seconds,
                  "time budget of the solve (0: none); when spent the run ends not converged");
@@ -36,7 +36,6 @@ void BvpFlags::check() const {
   if (!(T > 0) || !std::isfinite(T)) throw InvalidInput("--T must be positive");
   if (K < 1) throw InvalidInput("--K must be at least 1");
   if (max_iterations < 1) throw InvalidInput("--max-iterations must be at least 1");
-  if (threads < 1) throw InvalidInput("--threads must be at least 1");
   if (max_steps < 1) throw InvalidInput("--max-steps must be at least 1");
   if (!(max_seconds >= 0) || !std::isfinite(max_seconds)) {
     throw InvalidInput("--max-seconds must be finite and >= 0");
@@ -49,7 +48,7 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
   BvpOptions o;
   o.rule = parse_discrete_rule(rule);
   o.max_iterations = max_iterations;
-  o.threads = threads;
+  o.threads = resolve_thread_count(attention.threads);  // --threads: Ceres and the field
   o.max_seconds = max_seconds;
   o.del_tolerance = del_tolerance;
   if (init == "flow") o.initial_path = flow ? *flow : reference_flow(model, X0);

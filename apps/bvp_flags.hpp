@@ -1,5 +1,6 @@
 // Flags and reporting shared by `bvp` and `compare`: --T, --K, --lagrangian, the attention
-// flags, --init, --rule, --max-iterations, --threads.
+// flags, --init, --rule, --max-iterations (--threads is an attention flag,
+// shared by Ceres and the field).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -22,7 +23,6 @@ struct BvpFlags {
   std::string init = "geodesic";
   std::string rule = "midpoint";
   int max_iterations = 200;
-  int threads = 1;
   double max_seconds = 0;
   long long max_steps = 1'000'000;
   double del_tolerance = 1e-7;

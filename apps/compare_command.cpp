@@ -8,24 +8,24 @@
 #include <iostream>
 #include <memory>
 #include <varsphere/core/atomic_file.hpp>
+#include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/progress.hpp>
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/functionals/attention_normalization.hpp>
+#include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
-#include <varsphere/core/configuration.hpp>
-#include <varsphere/functionals/attention_normalization.hpp>
-#include <varsphere/manifolds/product.hpp>
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
-#include "verbosity_flags.hpp"
 #include "lagrangian_choice.hpp"
 #include "output_plan.hpp"
+#include "verbosity_flags.hpp"
 
 namespace varsphere::apps {
 
@@ -42,7 +42,7 @@ struct CompareFlags {
 // the gradient structure (SA: (1/n²)Σ Z_i|F_i|², USA: (1/n)Σ|F_i|²), equal to dE/dt when A is
 // symmetric and V = A (docs/math.md §2.3). Written for scripts/plot_results.py.
 const std::vector<std::string> kPlotFiles = {"flow.csv", "path.csv", "flow.h5", "path.h5",
-                                              "comparison.csv"};
+                                             "comparison.csv"};
 
 void write_plot_data(OutputTransaction& outputs, const std::filesystem::path& dir,
                      const AttentionModel& model, double beta, const Trajectory& flow,
@@ -54,25 +54,27 @@ void write_plot_data(OutputTransaction& outputs, const std::filesystem::path& di
   write_trajectory(outputs.stage(dir / kPlotFiles[3]), path,
                    bvp_attributes("optimal path (compare)", f, model));
   const Eigen::MatrixXd& A = model.A;
+  const int threads = model.field.options().threads;
   const bool softmax = model.field.options().normalization == AttentionNormalization::Softmax;
   // Energies overflow a double at large beta: their logarithms are written too.
   const bool logs = beta > 0;
   write_text_atomically(outputs.stage(dir / kPlotFiles[4]), [&](std::ostream& out) {
-    out << std::setprecision(17)
-        << "t,distance,energy_flow,energy_path,dEdt_flow,dissipation_flow"
+    out << std::setprecision(17) << "t,distance,energy_flow,energy_path,dEdt_flow,dissipation_flow"
         << (logs ? ",log_energy_flow,log_energy_path" : "") << "\n";
     for (std::size_t k = 0; k < flow.size(); ++k) {
       const Eigen::MatrixXd& X = flow.frames[k];
       Eigen::MatrixXd F;
       model.field(flow.times[k], X, F);
-      const double power = attention_energy_gradient(X, A, beta).cwiseProduct(F).sum();
-      const double dissipation = softmax ? sa_dissipation(X, F, A, beta) : usa_dissipation(F);
+      const double power = attention_energy_gradient(X, A, beta, threads).cwiseProduct(F).sum();
+      const double dissipation =
+          softmax ? sa_dissipation(X, F, A, beta, threads) : usa_dissipation(F);
       out << flow.times[k] << ',' << product::distance(X, path.frames[k]) << ','
-          << attention_energy(X, A, beta) << ',' << attention_energy(path.frames[k], A, beta) << ','
-          << power << ',' << dissipation;
+          << attention_energy(X, A, beta, threads) << ','
+          << attention_energy(path.frames[k], A, beta, threads) << ',' << power << ','
+          << dissipation;
       if (logs) {
-        out << ',' << attention_log_energy(X, A, beta) << ','
-            << attention_log_energy(path.frames[k], A, beta);
+        out << ',' << attention_log_energy(X, A, beta, threads) << ','
+            << attention_log_energy(path.frames[k], A, beta, threads);
       }
       out << '\n';
     }
@@ -91,6 +93,7 @@ void run_compare(const CompareFlags& f) {
   const AttentionModel model = f.bvp.attention.load(d, X0.cols());
   const Eigen::MatrixXd& A = model.A;
   const double beta = f.bvp.attention.beta;
+  const int threads = model.field.options().threads;
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
     const Trajectory flow = f.bvp.reference_flow(model, X0);
     BvpOptions options = f.bvp.options(model, X0, &flow);
@@ -101,14 +104,14 @@ void run_compare(const CompareFlags& f) {
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), f.bvp.T, f.bvp.K, options);
     progress.finish();
     const PathComparison c = compare_paths(r.path, flow);
-    const double gain =
-        attention_energy(flow.frames.back(), A, beta) - attention_energy(X0, A, beta);
+    const double gain = attention_energy(flow.frames.back(), A, beta, threads) -
+                        attention_energy(X0, A, beta, threads);
     const double flow_action = discrete_action(L, options.rule, flow);
     nlohmann::json summary = bvp_summary("compare", f.bvp, model, X0, r);
     if (std::isfinite(gain)) summary["energy_gain"] = gain;  // left out when E overflows
     if (beta > 0) {
-      summary["log_energy_initial"] = attention_log_energy(X0, A, beta);
-      summary["log_energy_final"] = attention_log_energy(flow.frames.back(), A, beta);
+      summary["log_energy_initial"] = attention_log_energy(X0, A, beta, threads);
+      summary["log_energy_final"] = attention_log_energy(flow.frames.back(), A, beta, threads);
     }
     summary["action_flow"] = flow_action;
     summary["max_distance_path_to_flow"] = c.sup_distance;

@@ -6,22 +6,22 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/progress.hpp>
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/functionals/attention_field.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
-#include <varsphere/core/configuration.hpp>
-#include <varsphere/functionals/attention_field.hpp>
 
 #include "attention_flags.hpp"
 #include "commands.hpp"
-#include "verbosity_flags.hpp"
 #include "output_plan.hpp"
 #include "provenance.hpp"
 #include "seed_option.hpp"
+#include "verbosity_flags.hpp"
 
 namespace varsphere::apps {
 
@@ -51,11 +51,12 @@ struct EnergyReport {
 };
 
 EnergyReport energies(const Configuration& X0, const Configuration& X1, const Eigen::MatrixXd& A,
-                      double beta) {
-  EnergyReport e{attention_energy(X0, A, beta), attention_energy(X1, A, beta), {}, {}};
+                      double beta, int threads) {
+  EnergyReport e{
+      attention_energy(X0, A, beta, threads), attention_energy(X1, A, beta, threads), {}, {}};
   if (beta > 0) {
-    e.log_initial = attention_log_energy(X0, A, beta);
-    e.log_final = attention_log_energy(X1, A, beta);
+    e.log_initial = attention_log_energy(X0, A, beta, threads);
+    e.log_final = attention_log_energy(X1, A, beta, threads);
   }
   return e;
 }
@@ -109,7 +110,7 @@ void run_flow(const FlowFlags& f) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const double beta = f.attention.beta;
-  const EnergyReport energy = energies(X0, result.final_state, A, beta);
+  const EnergyReport energy = energies(X0, result.final_state, A, beta, f.attention.threads);
   const int clusters = count_clusters(result.final_state, f.cluster_threshold);
   const double min_inner = min_pairwise_inner_product(result.final_state);
 
@@ -133,29 +134,29 @@ void run_flow(const FlowFlags& f) {
     nlohmann::json summary = provenance_json("flow summary");
     summary["attention"] = model_json(f.attention, model);
     summary.update(nlohmann::json{{"command", "flow"},
-                        {"n", n},
-                        {"d", d},
-                        {"T", f.T},
-                        {"noise", f.noise},
-                        {"noise_dt", f.noise_dt},
-                        {"seed", std::to_string(f.seed)},
-                        {"model", f.attention.model},
-                        {"beta", beta},
-                        {"norm", f.attention.norm},
-                        {"sign", f.attention.sign},
-                        {"scheme", f.scheme},
-                        {"dt", f.dt},
-                        {"clusters_final", clusters},
-                        {"cluster_threshold", f.cluster_threshold},
-                        {"min_inner_product_final", min_inner},
-                        {"steps", result.steps},
-                        {"max_steps", f.max_steps},
-                        {"rhs_evaluations", result.rhs_evaluations},
-                        {"saved_frames", result.trajectory.size()},
-                        {"x0", f.x0},
-                        {"rtol", f.rtol},
-                        {"atol", f.atol},
-                        {"wall_seconds", wall}});
+                                  {"n", n},
+                                  {"d", d},
+                                  {"T", f.T},
+                                  {"noise", f.noise},
+                                  {"noise_dt", f.noise_dt},
+                                  {"seed", std::to_string(f.seed)},
+                                  {"model", f.attention.model},
+                                  {"beta", beta},
+                                  {"norm", f.attention.norm},
+                                  {"sign", f.attention.sign},
+                                  {"scheme", f.scheme},
+                                  {"dt", f.dt},
+                                  {"clusters_final", clusters},
+                                  {"cluster_threshold", f.cluster_threshold},
+                                  {"min_inner_product_final", min_inner},
+                                  {"steps", result.steps},
+                                  {"max_steps", f.max_steps},
+                                  {"rhs_evaluations", result.rhs_evaluations},
+                                  {"saved_frames", result.trajectory.size()},
+                                  {"x0", f.x0},
+                                  {"rtol", f.rtol},
+                                  {"atol", f.atol},
+                                  {"wall_seconds", wall}});
     // A double that overflowed is left out rather than written as null.
     if (std::isfinite(energy.initial)) summary["energy_initial"] = energy.initial;
     if (std::isfinite(energy.final)) summary["energy_final"] = energy.final;
@@ -192,9 +193,8 @@ void add_flow_command(CLI::App& app) {
   f->attention.add_to(*cmd);
   cmd->add_option("--scheme", f->scheme,
                   "rk4, dopri5, geodesic-euler, euler-renormalize or simuformer-euler (replay)")
-      ->check(CLI::IsMember(
-          {"rk4", "dopri5", "geodesic-euler", "euler-renormalize", "simuformer-euler",
-           "geodesic-euler-maruyama"}));
+      ->check(CLI::IsMember({"rk4", "dopri5", "geodesic-euler", "euler-renormalize",
+                             "simuformer-euler", "geodesic-euler-maruyama"}));
   cmd->add_option("--noise", f->noise,
                   "sigma >= 0 of Brownian noise on the tokens (with geodesic-euler-maruyama)");
   cmd->add_option("--noise-dt", f->noise_dt, "grid step of the Brownian path (default --dt)");

@@ -1,11 +1,15 @@
-#include <varsphere/core/version.hpp>
 #include <varsphere/core/thread_count.hpp>
+#include <varsphere/core/version.hpp>
 
 namespace varsphere {
 
-const char* version() { return VARSPHERE_VERSION; }
+const char* version() {
+  return VARSPHERE_VERSION;
+}
 
-const char* build_architecture() { return VARSPHERE_ARCH_DESCRIPTION; }
+const char* build_architecture() {
+  return VARSPHERE_ARCH_DESCRIPTION;
+}
 
 std::string build_description() {
   const int threads = resolve_thread_count(0);

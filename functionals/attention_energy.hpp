@@ -25,7 +25,7 @@ Eigen::Matrix<T, -1, -1> energy_kernel(const Eigen::Matrix<T, -1, -1>& X, const 
 }
 }  // namespace detail
 
-/// E_β(X) for any scalar (double or Jet).
+/// E_β(X) for any scalar (double or Jet): the generic n×n route (Lagrangians differentiate it).
 template <class T>
 T attention_energy(const Eigen::Matrix<T, -1, -1>& X, const Eigen::MatrixXd& A, double beta) {
   const double n = static_cast<double>(X.cols());
@@ -33,15 +33,29 @@ T attention_energy(const Eigen::Matrix<T, -1, -1>& X, const Eigen::MatrixXd& A, 
   return beta == 0.0 ? total / T(2 * n * n) : total / T(2 * beta * n * n);
 }
 
-/// log E_β(X) for β > 0, computed stably: log Σ_ij exp(βS_ij − m) + m − log(2βn²) with m the
-/// largest βS_ij, so that it is finite where E_β itself overflows a double (β·max S > ~709).
+// The double-precision functions below run on the tiled kernel (functionals/tiled_attention.hpp):
+// O(nd) memory, `threads` OpenMP threads (0: all cores), the same result for every count.
+
+/// E_β(X) in double precision, from the log-partition functions: (1/(2βn²)) Σ_i exp(log Z_i);
+/// at β = 0, ⟨s, A s⟩/(2n²) with s = Σ_i x_i (O(nd)).
+double attention_energy(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A, double beta,
+                        int threads = 0);
+
+/// log E_β(X) for β > 0, computed stably: log Σ_i exp(log Z_i − m) + m − log(2βn²) with m the
+/// largest log Z_i, so that it is finite where E_β itself overflows a double (β·max S > ~709).
 /// Throws InvalidInput for β ≤ 0 (E_0 may be negative).
-double attention_log_energy(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A, double beta);
+double attention_log_energy(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A, double beta,
+                            int threads = 0);
 
 /// Euclidean gradient ∂E/∂x_i = (1/(2n²)) Σ_j [exp(βS_ij) A x_j + exp(βS_ji) Aᵀ x_j]
-/// (at β = 0 the exponentials are replaced by 1).
+/// (at β = 0 the exponentials are replaced by 1) = (A U(A) + Aᵀ U(Aᵀ))_i / (2n²) with
+/// U(B)_i = Σ_j exp(β⟨x_i, B x_j⟩) x_j, two unnormalized tiled sums (one for symmetric A).
 Eigen::MatrixXd attention_energy_gradient(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
-                                          double beta);
+                                          double beta, int threads = 0);
+
+/// log Z_i = log Σ_k exp(β⟨x_i, A x_k⟩) for every token, in double precision (tiled).
+Eigen::VectorXd log_partition_functions(const Eigen::MatrixXd& X, const Eigen::MatrixXd& A,
+                                        double beta, int threads = 0);
 
 /// Riemannian gradient for the product metric: P_X ∇E.
 Eigen::MatrixXd attention_energy_riemannian_gradient(const Eigen::MatrixXd& X,
@@ -63,6 +77,6 @@ double usa_dissipation(const Eigen::MatrixXd& dX);
 
 /// SA dissipation (1/n²) Σ_i Z_i |ẋ_i|² — equals dE/dt along the SA flow with A = V symmetric.
 double sa_dissipation(const Eigen::MatrixXd& X, const Eigen::MatrixXd& dX, const Eigen::MatrixXd& A,
-                      double beta);
+                      double beta, int threads = 0);
 
 }  // namespace varsphere

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/thread_count.hpp>
+#include <vector>
 
 namespace varsphere {
 
@@ -90,8 +90,9 @@ Eigen::Index reduce_query_tile(const Input<S>& Q, const Input<S>& K, const Input
     const bool none = !(sum(ii) > S(0));
     if (none && keyless < 0) keyless = i;
     if (log_partition != nullptr) {
-      (*log_partition)(i) = none ? -std::numeric_limits<double>::infinity()
-                                 : static_cast<double>(mu(ii)) + std::log(static_cast<double>(sum(ii)));
+      (*log_partition)(i) =
+          none ? -std::numeric_limits<double>::infinity()
+               : static_cast<double>(mu(ii)) + std::log(static_cast<double>(sum(ii)));
     }
     if (Y == nullptr) continue;
     if (none) {
@@ -122,10 +123,9 @@ void run(const Input<S>& Q, const Input<S>& K, const Input<S>* V, const ScoreBia
 #pragma omp for schedule(dynamic, 1)
     for (Eigen::Index t = 0; t < tiles; ++t) {
       const Eigen::Index i0 = t * kQueryTile;
-      keyless[static_cast<std::size_t>(t)] =
-          reduce_query_tile<S>(Q, K, V, bias, bias_matrix, static_cast<S>(options.beta),
-                               options.softmax, i0, std::min(kQueryTile, n - i0), tile, acc, mu,
-                               sum, Y, log_partition);
+      keyless[static_cast<std::size_t>(t)] = reduce_query_tile<S>(
+          Q, K, V, bias, bias_matrix, static_cast<S>(options.beta), options.softmax, i0,
+          std::min(kQueryTile, n - i0), tile, acc, mu, sum, Y, log_partition);
     }
   }
   if (options.softmax) {
@@ -156,7 +156,8 @@ void tiled_attention(const Eigen::Ref<const Eigen::MatrixXd>& queries,
   } else {
     // Cast once: O(nd) against the O(n²d) of the tiles.
     const Eigen::MatrixXf Q = queries.cast<float>(), K = keys.cast<float>();
-    const Eigen::MatrixXf V = Y != nullptr ? Eigen::MatrixXf(values.cast<float>()) : Eigen::MatrixXf();
+    const Eigen::MatrixXf V =
+        Y != nullptr ? Eigen::MatrixXf(values.cast<float>()) : Eigen::MatrixXf();
     const Input<float> q(Q), k(K), v(V);
     run<float>(q, k, Y != nullptr ? &v : nullptr, bias, options, Y, log_partition);
   }

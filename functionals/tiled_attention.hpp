@@ -52,9 +52,10 @@ inline constexpr Eigen::Index kQueryTile = 128;
 inline constexpr Eigen::Index kKeyTile = 256;
 
 /// Writes Y (resized to m×n) and log Z (resized to n) as above; either may be nullptr when not
-/// wanted (without Y the value products are skipped). The bias must already be resolved at the evaluation time (no schedule) and sized for
-/// n. Under Softmax a query whose every key is masked throws InvalidInput ("token i attends to no
-/// token", the smallest such i); under Unnormalized its Y_i is 0 and log Z_i = −∞.
+/// wanted (without Y the value products are skipped). The bias must already be resolved at the
+/// evaluation time (no schedule) and sized for n. Under Softmax a query whose every key is masked
+/// throws InvalidInput ("token i attends to no token", the smallest such i); under Unnormalized its
+/// Y_i is 0 and log Z_i = −∞.
 void tiled_attention(const Eigen::Ref<const Eigen::MatrixXd>& queries,
                      const Eigen::Ref<const Eigen::MatrixXd>& keys,
                      const Eigen::Ref<const Eigen::MatrixXd>& values, const ScoreBias& bias,

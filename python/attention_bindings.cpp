@@ -74,13 +74,26 @@ std::vector<AttentionHead> heads_from(const py::object& A, const py::object& V, 
   return heads;
 }
 
+// numpy.float64 / numpy.float32 (or their names) → the arithmetic of the attention tiles.
+Precision precision_of(const py::object& dtype) {
+  const py::dtype t = py::dtype::from_args(dtype);
+  if (t.kind() == 'f' && t.itemsize() == 8) return Precision::Double;
+  if (t.kind() == 'f' && t.itemsize() == 4) return Precision::Single;
+  throw InvalidInput("Attention: dtype must be float64 or float32, got " +
+                     py::str(py::handle(t)).cast<std::string>());
+}
+
 AttentionModelPy make_model(long long d, const std::string& model, double beta,
                             const py::object& A, const py::object& Q, const py::object& K,
                             const py::object& V, const py::object& schedule,
                             const std::string& norm, const std::string& sign,
                             const std::string& mask, double alibi, const py::object& bias,
                             double ngpt_alpha, int sinkhorn_iterations,
-                            double sinkhorn_tolerance) {
+                            double sinkhorn_tolerance, int threads, const py::object& dtype,
+                            const std::string& kernel) {
+  if (threads < 0) throw InvalidInput("Attention: threads must be >= 0 (0: all cores)");
+  const Precision precision = precision_of(dtype);
+  const AttentionKernel route = parse_attention_kernel(kernel);
   if (d < 2) throw InvalidInput("Attention: d must be at least 2");
   if (model != "sa" && model != "usa" && model != "sinkhorn" && model != "hardmax") {
     throw InvalidInput("Attention: model must be 'sa', 'usa', 'sinkhorn' or 'hardmax'");
@@ -115,8 +128,14 @@ AttentionModelPy make_model(long long d, const std::string& model, double beta,
       : model == "sinkhorn" ? AttentionNormalization::Sinkhorn
       : model == "hardmax"  ? AttentionNormalization::Hardmax
                             : AttentionNormalization::Softmax;
-  const AttentionOptions options{normalization, beta, sign == "descent" ? -1.0 : 1.0, score_bias,
-                                 SinkhornOptions{sinkhorn_iterations, sinkhorn_tolerance}};
+  const AttentionOptions options{normalization,
+                                 beta,
+                                 sign == "descent" ? -1.0 : 1.0,
+                                 score_bias,
+                                 SinkhornOptions{sinkhorn_iterations, sinkhorn_tolerance},
+                                 route,
+                                 threads,
+                                 precision};
   const bool has_qk = !Q.is_none() || !K.is_none();
   if (has_qk && (Q.is_none() || K.is_none())) throw InvalidInput("Attention: give both Q and K");
   if (has_qk && !A.is_none()) throw InvalidInput("Attention: give A or (Q, K), not both");
@@ -208,14 +227,19 @@ Args:
     alibi: ALiBi slope λ >= 0: scores get the bias -λ|i - j|/n.
     bias: an (n, n) array b_ij added to the scores β<x_i, A x_j> (-inf masks a pair), or a
         callable t -> (n, n) array for a bias that changes with time (called under the GIL once
-        per field evaluation); the weights become ∝ exp(β<x_i, A x_j> + b_ij) (docs/math.md §2.6).)")
+        per field evaluation); the weights become ∝ exp(β<x_i, A x_j> + b_ij) (docs/math.md §2.6).
+    threads: threads of the attention kernel (0: all cores); results do not depend on it.
+    dtype: numpy.float64 (the reference) or numpy.float32: the attention tiles in single
+        precision (tokens, flows and outputs stay float64; about 1e-7 relative per evaluation).
+    kernel: 'tiled' (fused, O(n d) memory, the default) or 'dense' (the n×n oracle; SA/USA).)")
       .def(py::init(&make_model), py::arg("d"), py::kw_only(), py::arg("model") = "sa",
            py::arg("beta") = 1.0, py::arg("A") = py::none(), py::arg("Q") = py::none(),
            py::arg("K") = py::none(), py::arg("V") = py::none(),
            py::arg("schedule") = py::none(), py::arg("norm") = "post",
            py::arg("sign") = "ascent", py::arg("mask") = "none", py::arg("alibi") = 0.0,
            py::arg("bias") = py::none(), py::arg("ngpt_alpha") = 0.2,
-           py::arg("sinkhorn_iterations") = 100, py::arg("sinkhorn_tolerance") = 1e-12)
+           py::arg("sinkhorn_iterations") = 100, py::arg("sinkhorn_tolerance") = 1e-12,
+           py::arg("threads") = 0, py::arg("dtype") = "float64", py::arg("kernel") = "tiled")
       .def_property_readonly("d", [](const AttentionModelPy& a) { return a.field.dimension(); })
       .def_readonly("model", &AttentionModelPy::model)
       .def_readonly("beta", &AttentionModelPy::beta)
@@ -227,6 +251,13 @@ Args:
         return to_string(a.field.options().bias.mask);
       })
       .def_property_readonly("alibi", [](const AttentionModelPy& a) { return a.field.options().bias.alibi; })
+      .def_property_readonly("threads", [](const AttentionModelPy& a) { return a.field.options().threads; })
+      .def_property_readonly("dtype", [](const AttentionModelPy& a) {
+        return py::dtype(a.field.options().precision == Precision::Single ? "float32" : "float64");
+      })
+      .def_property_readonly("kernel", [](const AttentionModelPy& a) {
+        return to_string(a.field.options().kernel);
+      })
       .def(
           "heads",
           [](const AttentionModelPy& a, double t) { return heads_list(a.field.heads_at(t)); },
@@ -286,7 +317,8 @@ Args:
               return sinkhorn_energy(X.matrix(), a.single_head("energy").A, a.beta,
                                      a.field.options().sinkhorn);
             }
-            return attention_energy(X.matrix(), a.single_head("energy").A, a.beta);
+            return attention_energy(X.matrix(), a.single_head("energy").A, a.beta,
+                                    a.field.options().threads);
           },
           py::arg("X"),
           R"(The interaction energy E_β(X) = (1/(2βn²)) Σ_ij exp(β <x_i, A x_j>) (β = 0: the limit
@@ -297,7 +329,8 @@ flow follows when A is symmetric and V = A (docs/math.md §2.7).)")
           "log_energy",
           [](const AttentionModelPy& a, const py::object& x) {
             const Tokens X = model_input(a, x, "log_energy: X");
-            return attention_log_energy(X.matrix(), a.single_head("log_energy").A, a.beta);
+            return attention_log_energy(X.matrix(), a.single_head("log_energy").A, a.beta,
+                                        a.field.options().threads);
           },
           py::arg("X"), "log E_β(X) computed stably (β > 0), finite where E_β overflows.")
       .def(
@@ -310,7 +343,8 @@ flow follows when A is symmetric and V = A (docs/math.md §2.7).)")
             a.field.velocity(t, X0, F, ws);
             if (a.model == "usa") return usa_dissipation(F);
             if (a.model != "sa") throw InvalidInput("dissipation: defined for sa and usa");
-            return sa_dissipation(X0, F, a.single_head("dissipation").A, a.beta);
+            return sa_dissipation(X0, F, a.single_head("dissipation").A, a.beta,
+                                  a.field.options().threads);
           },
           py::arg("X"), py::arg("t") = 0.0,
           R"(|F|² in the metric of the gradient structure: SA (1/n²) Σ_i Z_i |F_i|², USA

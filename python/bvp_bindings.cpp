@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <varsphere/core/thread_count.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
@@ -120,7 +121,7 @@ struct BvpSettings {
     if (!(T > 0) || !std::isfinite(T)) throw InvalidInput("T must be positive and finite");
     if (K < 1) throw InvalidInput("K must be at least 1");
     if (max_iterations < 1) throw InvalidInput("max_iterations must be at least 1");
-    if (threads < 1) throw InvalidInput("threads must be at least 1");
+    if (threads < 0) throw InvalidInput("threads must be >= 0 (0: all cores)");
     if (max_steps < 1) throw InvalidInput("max_steps must be at least 1");
     if (!(max_seconds >= 0) || !std::isfinite(max_seconds)) {
       throw InvalidInput("max_seconds must be finite and >= 0");
@@ -140,7 +141,7 @@ struct BvpSettings {
       throw InvalidInput("method must be 'automatic', 'least-squares' or 'del-equations'");
     }
     o.max_iterations = max_iterations;
-    o.threads = threads;
+    o.threads = resolve_thread_count(threads);
     o.max_seconds = max_seconds;
     o.del_tolerance = del_tolerance;
     o.analytic_jacobians = analytic_jacobians;
@@ -358,7 +359,7 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
         py::kw_only(), py::arg("lagrangian") = "kinetic", py::arg("model") = py::none(),
         py::arg("init") = "geodesic", py::arg("rule") = "midpoint",
         py::arg("method") = "automatic", py::arg("max_iterations") = 200,
-        py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 1,
+        py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 0,
         py::arg("analytic_jacobians") = true, py::arg("null_lagrangian_split") = true,
         py::arg("max_steps") = 1'000'000, py::arg("check") = false, py::arg("verbose") = false,
         R"(Solve the discrete Euler–Lagrange BVP between X0 and X1 (n, d) on K steps over [0, T]
@@ -374,7 +375,7 @@ Args:
     rule: 'midpoint' (order 2) or 'left' (order 1).
     method: 'automatic', 'least-squares' or 'del-equations'.
     max_iterations, max_seconds (0: no limit), del_tolerance: when to stop and what certifies.
-    threads: Ceres threads. max_steps: step budget of the reference flow (init='flow').
+    threads: Ceres threads (0: all cores; the path does not depend on it). max_steps: step budget of the reference flow (init='flow').
     check: raise varsphere.NotConverged unless the outcome is 'certified'.
     verbose: Ceres' iteration log on stderr.
 
@@ -384,7 +385,7 @@ The GIL is released; Ctrl-C stops the solve after the current iteration (Keyboar
   m.def("compare", &run_compare, py::arg("X0"), py::arg("T"), py::arg("K"), py::kw_only(),
         py::arg("lagrangian") = "de-giorgi", py::arg("model"), py::arg("init") = "geodesic",
         py::arg("rule") = "midpoint", py::arg("max_iterations") = 200,
-        py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 1,
+        py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 0,
         py::arg("max_steps") = 1'000'000, py::arg("check") = false,
         R"(Compare the attention flow from X0 with the optimal path between its ends (as
 `varsphere compare`): the model's flow on the K+1 grid (dopri5, rtol 1e-12), the BVP from X0 to

@@ -126,12 +126,15 @@ FlowSolution run_flow(const py::object& field, const py::object& x0, double T,
   if (model != nullptr && !model->time_dependent && model->heads.size() == 1) {
     const Eigen::MatrixXd& A = model->heads.front().A;
     const double beta = model->beta;
+    const int threads = model->field.options().threads;
     const std::size_t m = result.trajectory.size();
     std::vector<double> E(m), logE(m);
     without_gil([&] {
       for (std::size_t k = 0; k < m; ++k) {
-        E[k] = attention_energy(result.trajectory.frames[k], A, beta);
-        if (beta > 0) logE[k] = attention_log_energy(result.trajectory.frames[k], A, beta);
+        E[k] = attention_energy(result.trajectory.frames[k], A, beta, threads);
+        if (beta > 0) {
+          logE[k] = attention_log_energy(result.trajectory.frames[k], A, beta, threads);
+        }
       }
       return 0;
     });

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git
-  libeigen3-dev libceres-dev libboost-dev
+  libeigen3-dev libceres-dev libboost-dev libopenblas0-pthread libopenblas-pthread-dev
   doctest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libhdf5-dev
   python3 python3-dev python3-numpy python3-matplotlib python3-pytest python3-h5py pybind11-dev python3-setuptools python3-pip
   clang libclang-rt-14-dev

@@ -1,23 +1,51 @@
 #include <varsphere/solvers/clusters.hpp>
 
+#include <Eigen/Dense>
+#include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace varsphere {
 
+namespace {
+
+// Gram tiles ⟨x_i, x_j⟩ for i in [i0, i0 + bi), j in [j0, j0 + bj): the pair loops below visit
+// the upper triangle tile by tile, so memory stays O(nd) plus one tile (n = 10⁵ would need 80 GB
+// for the whole Gram matrix).
+constexpr Eigen::Index kGramTile = 512;
+
+template <class Visit>
+void for_each_upper_gram_tile(const Eigen::Ref<const Eigen::MatrixXd>& X, Visit visit) {
+  const Eigen::Index n = X.cols();
+  Eigen::MatrixXd G(kGramTile, kGramTile);
+  for (Eigen::Index j0 = 0; j0 < n; j0 += kGramTile) {
+    const Eigen::Index bj = std::min(kGramTile, n - j0);
+    for (Eigen::Index i0 = 0; i0 <= j0; i0 += kGramTile) {
+      const Eigen::Index bi = std::min(kGramTile, n - i0);
+      auto tile = G.topLeftCorner(bi, bj);
+      tile.noalias() = X.middleCols(i0, bi).transpose() * X.middleCols(j0, bj);
+      visit(i0, j0, tile);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<int> cluster_labels(const Eigen::Ref<const Eigen::MatrixXd>& X, double threshold) {
   const Eigen::Index n = X.cols();
-  const Eigen::MatrixXd G = X.transpose() * X;
   std::vector<Eigen::Index> parent(n);
   std::iota(parent.begin(), parent.end(), 0);
   auto find = [&](Eigen::Index i) {
     while (parent[i] != i) i = parent[i] = parent[parent[i]];
     return i;
   };
-  for (Eigen::Index j = 0; j < n; ++j) {
-    for (Eigen::Index i = 0; i < j; ++i) {
-      if (G(i, j) > threshold) parent[find(i)] = find(j);
+  for_each_upper_gram_tile(X, [&](Eigen::Index i0, Eigen::Index j0, const auto& tile) {
+    for (Eigen::Index jj = 0; jj < tile.cols(); ++jj) {
+      for (Eigen::Index ii = 0; ii < tile.rows() && i0 + ii < j0 + jj; ++ii) {
+        if (tile(ii, jj) > threshold) parent[find(i0 + ii)] = find(j0 + jj);
+      }
     }
-  }
+  });
   std::vector<int> label(n, -1), root_label(n, -1);
   int next = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -37,9 +65,15 @@ int count_clusters(const Eigen::Ref<const Eigen::MatrixXd>& X, double threshold)
 
 double min_pairwise_inner_product(const Eigen::Ref<const Eigen::MatrixXd>& X) {
   if (X.cols() < 2) return 1.0;
-  Eigen::MatrixXd G = X.transpose() * X;
-  G.diagonal().setConstant(1.0);
-  return G.minCoeff();
+  double m = 1.0;  // (the diagonal: never below 1, as before the tiling)
+  for_each_upper_gram_tile(X, [&](Eigen::Index i0, Eigen::Index j0, const auto& tile) {
+    for (Eigen::Index jj = 0; jj < tile.cols(); ++jj) {
+      for (Eigen::Index ii = 0; ii < tile.rows() && i0 + ii < j0 + jj; ++ii) {
+        m = std::min(m, tile(ii, jj));
+      }
+    }
+  });
+  return m;
 }
 
 }  // namespace varsphere

@@ -17,7 +17,7 @@ std::vector<int> cluster_labels(const Eigen::Ref<const Eigen::MatrixXd>& X,
 int count_clusters(const Eigen::Ref<const Eigen::MatrixXd>& X,
                    double threshold = kDefaultClusterThreshold);
 
-/// min_{i≠j} ⟨x_i, x_j⟩ (1 for a single token).
+/// min(1, min_{i≠j} ⟨x_i, x_j⟩) (1 for a single token); O(nd) memory (tiled Gram products).
 double min_pairwise_inner_product(const Eigen::Ref<const Eigen::MatrixXd>& X);
 
 }  // namespace varsphere

@@ -5,6 +5,7 @@ from typing import Any, Callable, Iterable, Literal, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
+from numpy.typing import DTypeLike
 
 ArrayLike = npt.ArrayLike
 Array = npt.NDArray[np.float64]
@@ -53,9 +54,18 @@ class Attention:
         ngpt_alpha: float = 0.2,
         sinkhorn_iterations: int = 100,
         sinkhorn_tolerance: float = 1e-12,
+        threads: int = 0,
+        dtype: DTypeLike = "float64",
+        kernel: Literal["tiled", "dense"] = "tiled",
     ) -> None: ...
     @property
     def d(self) -> int: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def dtype(self) -> np.dtype: ...
+    @property
+    def kernel(self) -> str: ...
     model: str
     beta: float
     norm: str
@@ -158,7 +168,7 @@ def bvp(
     max_iterations: int = 200,
     max_seconds: float = 0.0,
     del_tolerance: float = 1e-7,
-    threads: int = 1,
+    threads: int = 0,
     analytic_jacobians: bool = True,
     null_lagrangian_split: bool = True,
     max_steps: int = 1000000,
@@ -177,7 +187,7 @@ def compare(
     max_iterations: int = 200,
     max_seconds: float = 0.0,
     del_tolerance: float = 1e-7,
-    threads: int = 1,
+    threads: int = 0,
     max_steps: int = 1000000,
     check: bool = False,
 ) -> dict[str, Any]: ...

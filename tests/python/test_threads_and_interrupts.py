@@ -11,7 +11,8 @@ import varsphere as vs
 
 def test_two_flows_run_concurrently():
     X0 = vs.random_point(8, 400, seed=1)
-    model = vs.Attention(8, beta=1.0)
+    # One kernel thread per flow: the two Python threads are what is measured here.
+    model = vs.Attention(8, beta=1.0, threads=1)
 
     def run():
         vs.flow(model, X0, 0.6, dt=0.01, record=False)
@@ -67,3 +68,9 @@ def test_ctrl_c_stops_a_long_flow():
 
 def test_ctrl_c_stops_a_long_bvp():
     run_interrupted("bvp")
+
+
+def test_kernel_threads_do_not_change_the_flow():
+    X0 = vs.random_point(5, 300, seed=4)
+    runs = [vs.flow(vs.Attention(5, beta=3.0, threads=k), X0, 0.5, dt=0.05).X for k in (1, 2, 3)]
+    assert (runs[0] == runs[1]).all() and (runs[0] == runs[2]).all()
