@@ -145,3 +145,29 @@ def test_t_eval_and_pre_ln(tmp_path, cli):
         "--out-final", tmp_path / "final.csv")
     # The CLI writes CSV with 17 significant digits: a round trip of the same double.
     assert np.abs(vs.load_points(tmp_path / "final.csv") - sol.final).max() <= 1e-15
+
+
+def test_cli_threads_precision_and_kernel(tmp_path, cli):
+    """--threads changes nothing (bit for bit), --kernel dense agrees to 1e-12 after a whole
+    flow, --precision single to the stated float32 accuracy; the module agrees with the CLI."""
+    X0 = vs.random_point(4, 300, seed=11)
+    vs.save_points(tmp_path / "x0.csv", X0)
+    runs = {}
+    for name, flags in {"t1": ["--threads", 1], "t2": ["--threads", 2],
+                        "dense": ["--kernel", "dense"], "single": ["--precision", "single"]}.items():
+        cli("flow", "--x0", tmp_path / "x0.csv", "--T", 2, "--beta", 4, "--dt", 0.05,
+            "--scheme", "rk4", "--out", tmp_path / f"{name}.h5", *flags)
+        with h5py.File(tmp_path / f"{name}.h5", "r") as f:
+            runs[name] = f["X"][...]
+    assert np.array_equal(runs["t1"], runs["t2"])
+    assert np.abs(runs["dense"] - runs["t1"]).max() <= 1e-12
+    single_error = np.abs(runs["single"] - runs["t1"]).max()
+    assert 0 < single_error <= 1e-5
+    sol = vs.flow(vs.Attention(4, beta=4.0, dtype=np.float32), X0, 2.0, scheme="rk4", dt=0.05)
+    assert np.array_equal(sol.X, runs["single"])
+    with pytest.raises(vs.InvalidInput, match="dtype must be float64 or float32"):
+        vs.Attention(4, dtype=np.int32)
+    with pytest.raises(vs.InvalidInput, match="threads must be >= 0"):
+        vs.Attention(4, threads=-2)
+    model = vs.Attention(4, threads=2, dtype="float32", kernel="tiled")
+    assert model.threads == 2 and model.dtype == np.float32 and model.kernel == "tiled"
