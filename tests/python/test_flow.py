@@ -171,3 +171,13 @@ def test_cli_threads_precision_and_kernel(tmp_path, cli):
         vs.Attention(4, threads=-2)
     model = vs.Attention(4, threads=2, dtype="float32", kernel="tiled")
     assert model.threads == 2 and model.dtype == np.float32 and model.kernel == "tiled"
+
+
+def test_dopri5_keeps_first_same_as_last():
+    # 6 field evaluations per accepted step (plus the rejected ones), not 7: the derivative at the
+    # end of a step is reused although the state is projected onto the sphere for output.
+    X0 = vs.random_point(3, 32, seed=1)
+    sol = vs.flow(vs.Attention(3, beta=1.0), X0, 30.0, scheme="dopri5", rtol=1e-10, atol=1e-12)
+    assert sol.steps > 100
+    assert sol.rhs_evaluations < 6.6 * sol.steps, (sol.rhs_evaluations, sol.steps)
+    assert np.abs(np.linalg.norm(sol.X, axis=-1) - 1).max() <= 1e-15 * 4
