@@ -89,9 +89,15 @@ void BM_Field(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_EigenGemm)->ArgsProduct({{1024, 4096}, {64}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EigenGemm)
+    ->ArgsProduct({{1024, 4096}, {64}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 #ifdef VARSPHERE_BENCH_OPENBLAS
-BENCHMARK(BM_OpenBlasGemm)->ArgsProduct({{1024, 4096}, {64}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OpenBlasGemm)
+    ->ArgsProduct({{1024, 4096}, {64}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 #endif
 BENCHMARK(BM_Field)
     ->Args({1024, 64, 0, 1, 0})
