@@ -3,6 +3,8 @@
 // time(K = 512)/time(K = 128) ≤ 5, DEL residual ≤ 1e-9. Counters: iterations, the final DEL
 // residual and its scale, and the distance of the optimal path to the flow. `init` 0 starts from
 // the geodesic interpolation, 1 from the flow itself (the warm start of `compare --init flow`).
+// BM_DeGiorgiBvpTokens: K = 64, n = 16..128 tokens in d = 8, and n = 128 in d = 16 (issue 17:
+// n = 64 within 3 s and n = 128, d = 16 within 60 s, to |DEL| ≤ 1e-9).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -19,10 +21,7 @@ namespace {
 
 using namespace varsphere;
 
-void BM_DeGiorgiBvp(benchmark::State& state) {
-  const int K = static_cast<int>(state.range(0));
-  const bool warm = state.range(1) != 0;
-  const int d = 8, n = 16;
+void solve(benchmark::State& state, int K, bool warm, int d, int n) {
   const double T = 2.0;
   Rng rng(5);
   const Eigen::MatrixXd X0 = product::random_point(rng, d, n);
@@ -49,8 +48,26 @@ void BM_DeGiorgiBvp(benchmark::State& state) {
   state.SetLabel(method_label(result) + ": " + result.status);
 }
 
+void BM_DeGiorgiBvp(benchmark::State& state) {
+  solve(state, static_cast<int>(state.range(0)), state.range(1) != 0, 8, 16);
+}
+
+// Research size (issue 17): K = 64 from the geodesic, n tokens in d dimensions.
+void BM_DeGiorgiBvpTokens(benchmark::State& state) {
+  solve(state, 64, false, static_cast<int>(state.range(1)), static_cast<int>(state.range(0)));
+}
+
 }  // namespace
 
+BENCHMARK(BM_DeGiorgiBvpTokens)
+    ->Args({16, 8})
+    ->Args({32, 8})
+    ->Args({64, 8})
+    ->Args({128, 8})
+    ->Args({128, 16})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
 BENCHMARK(BM_DeGiorgiBvp)
     ->ArgsProduct({{64, 128, 256, 512}, {0, 1}})
     ->Iterations(1)
