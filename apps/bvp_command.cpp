@@ -12,6 +12,7 @@
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
+#include "solve_progress.hpp"
 #include "verbosity_flags.hpp"
 #include "lagrangian_choice.hpp"
 #include "output_plan.hpp"
@@ -42,10 +43,9 @@ void run_bvp(const BvpCommandFlags& f) {
   const AttentionModel model = f.bvp.attention.load(X0.rows(), X0.cols());
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
     BvpOptions options = f.bvp.options(model, X0);
-    // Iterations of both attempts (split, then without) count against one line.
-    ProgressReporter progress("bvp", 0.0, 2.0 * f.bvp.max_iterations,
-                              !quiet() && ProgressReporter::stderr_is_terminal(), 2.0, "iteration");
-    options.on_iteration = [&](int k) { progress.update(k); };
+    SolveProgress progress("bvp", f.bvp.max_iterations,
+                           !quiet() && ProgressReporter::stderr_is_terminal());
+    options.on_iteration = [&](const BvpIteration& it) { return progress(it); };
     const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
     progress.finish();
     const nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);

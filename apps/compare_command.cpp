@@ -23,6 +23,7 @@
 
 #include "bvp_flags.hpp"
 #include "commands.hpp"
+#include "solve_progress.hpp"
 #include "lagrangian_choice.hpp"
 #include "output_plan.hpp"
 #include "verbosity_flags.hpp"
@@ -97,10 +98,9 @@ void run_compare(const CompareFlags& f) {
   with_lagrangian(f.bvp.lagrangian, f.bvp.attention, model, [&](const auto& L) {
     const Trajectory flow = f.bvp.reference_flow(model, X0);
     BvpOptions options = f.bvp.options(model, X0, &flow);
-    // Iterations of both attempts (split, then without) count against one line.
-    ProgressReporter progress("compare", 0.0, 2.0 * f.bvp.max_iterations,
-                              !quiet() && ProgressReporter::stderr_is_terminal(), 2.0, "iteration");
-    options.on_iteration = [&](int k) { progress.update(k); };
+    SolveProgress progress("compare", f.bvp.max_iterations,
+                           !quiet() && ProgressReporter::stderr_is_terminal());
+    options.on_iteration = [&](const BvpIteration& it) { return progress(it); };
     const BvpResult r = solve_bvp(L, X0, flow.frames.back(), f.bvp.T, f.bvp.K, options);
     progress.finish();
     const PathComparison c = compare_paths(r.path, flow);

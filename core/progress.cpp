@@ -22,8 +22,8 @@ ProgressReporter::~ProgressReporter() { finish(); }
 void ProgressReporter::finish() {
   if (!drawn_) return;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  std::fprintf(stderr, "\r\033[K%s: done, %s = %.4g in %.1f s\n", label_.c_str(),
-               variable_.c_str(), last_, elapsed);
+  std::fprintf(stderr, "\r\033[K%s: done, %s = %.4g%s%s in %.1f s\n", label_.c_str(),
+               variable_.c_str(), last_, detail_.empty() ? "" : ", ", detail_.c_str(), elapsed);
   std::fflush(stderr);
   drawn_ = false;
 }
@@ -32,9 +32,10 @@ bool ProgressReporter::stderr_is_terminal() {
   return ::isatty(STDERR_FILENO) == 1;
 }
 
-void ProgressReporter::update(double t) {
+void ProgressReporter::update(double t, const std::string& detail) {
   if (!enabled_) return;
   last_ = t;
+  detail_ = detail;
   const auto now = Clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   if (elapsed < delay_ || std::chrono::duration<double>(now - last_draw_).count() < 0.2) return;
@@ -42,8 +43,9 @@ void ProgressReporter::update(double t) {
   const double span = t_end_ - t_begin_;
   const double fraction = span > 0 ? (t - t_begin_) / span : 1.0;
   const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0;
-  std::fprintf(stderr, "\r\033[K%s: %s = %.4g / %.4g (%3.0f%%), %.0f s elapsed, ~%.0f s left",
-               label_.c_str(), variable_.c_str(), t, t_end_, 100 * fraction, elapsed, eta);
+  std::fprintf(stderr, "\r\033[K%s: %s = %.4g / %.4g (%3.0f%%)%s%s, %.0f s elapsed, ~%.0f s left",
+               label_.c_str(), variable_.c_str(), t, t_end_, 100 * fraction,
+               detail_.empty() ? "" : ", ", detail_.c_str(), elapsed, eta);
   std::fflush(stderr);
   drawn_ = true;
 }

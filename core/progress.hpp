@@ -19,8 +19,9 @@ class ProgressReporter {
   ProgressReporter& operator=(const ProgressReporter&) = delete;
   ~ProgressReporter();
 
-  /// Reports that the run has reached time t.
-  void update(double t);
+  /// Reports that the run has reached time t; `detail` (e.g. a cost and a residual) is shown
+  /// after it.
+  void update(double t, const std::string& detail = {});
   /// Ends a drawn line with its final state and a newline (nothing if it was never drawn).
   void finish();
 
@@ -36,6 +37,7 @@ class ProgressReporter {
   double delay_;
   Clock::time_point start_, last_draw_;
   bool drawn_ = false;
+  std::string detail_;
 };
 
 }  // namespace varsphere

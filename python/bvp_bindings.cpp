@@ -195,7 +195,10 @@ template <class L>
 BvpResult solve(const L& lagrangian, const Configuration& X0, const Configuration& X1,
                 const BvpSettings& settings, BvpOptions options) {
   InterruptPoll poll;
-  options.on_iteration = [&](int) { poll(); };
+  options.on_iteration = [&](const BvpIteration&) {
+    poll();
+    return true;
+  };
   return without_gil(
       [&] { return solve_bvp(lagrangian, X0, X1, settings.T, settings.K, options); });
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 #include <varsphere/core/error.hpp>
 #include <varsphere/manifolds/product.hpp>
 
@@ -46,14 +47,27 @@ std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(const StepMode
   return {std::move(incoming), std::move(outgoing)};
 }
 
-DelResidual del_residual(const StepModel& model, const Trajectory& path) {
+DelResidual del_residual(const StepModel& model, const Trajectory& path, int threads) {
   const double h = uniform_spacing(path);
+  const int K = static_cast<int>(path.size()) - 1;
+  // Both one-sided gradients of every step, once each (steps in parallel: a maximum does not
+  // depend on the order in which it is taken).
+  std::vector<Eigen::MatrixXd> outgoing(K), incoming(K);
+  std::vector<char> defined(K, 1);
+#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(dynamic, 1)
+  for (int k = 0; k < K; ++k) {
+    defined[k] = model.step_gradients(path.times[k], h, path.frames[k], path.frames[k + 1],
+                                      k > 0 ? &outgoing[k] : nullptr,
+                                      k + 1 < K ? &incoming[k] : nullptr);
+  }
+  for (int k = 0; k < K; ++k) {
+    if (!defined[k]) throw CutLocusError("DEL residual: a step joins antipodal tokens");
+  }
   DelResidual out;
-  for (std::size_t k = 1; k + 1 < path.size(); ++k) {
+  for (int k = 1; k < K; ++k) {
     const Eigen::MatrixXd& X = path.frames[k];
-    const auto [a, b] = node_action_gradients(model, path.times[k - 1], h, path.frames[k - 1], X,
-                                              path.frames[k + 1]);
-    const Eigen::MatrixXd Pa = product::tangent_project(X, a), Pb = product::tangent_project(X, b);
+    const Eigen::MatrixXd Pa = product::tangent_project(X, incoming[k - 1]);
+    const Eigen::MatrixXd Pb = product::tangent_project(X, outgoing[k]);
     for (Eigen::Index i = 0; i < X.cols(); ++i) {
       out.max = std::max(out.max, (Pa.col(i) + Pb.col(i)).norm() / h);
       out.scale = std::max({out.scale, Pa.col(i).norm() / h, Pb.col(i).norm() / h});

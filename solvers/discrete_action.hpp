@@ -35,8 +35,9 @@ std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(const StepMode
                                                                   const Eigen::MatrixXd& X_next);
 
 /// The DEL residual of a path and its scale (0 for K = 1). A solution has max ≪ scale; the
-/// ratio measures how completely the two terms cancel.
-DelResidual del_residual(const StepModel& model, const Trajectory& path);
+/// ratio measures how completely the two terms cancel. Steps are evaluated on `threads` threads
+/// (the result does not depend on it).
+DelResidual del_residual(const StepModel& model, const Trajectory& path, int threads = 1);
 
 template <Lagrangian L>
 double discrete_action(const L& lagrangian, DiscreteRule rule, const Trajectory& path) {

@@ -4,8 +4,6 @@
 #include <ceres/problem.h>
 #include <ceres/solver.h>
 
-#include <Eigen/SparseCholesky>
-#include <Eigen/SparseCore>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +14,7 @@
 #include <varsphere/manifolds/ceres_sphere_manifold.hpp>
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
+#include <varsphere/solvers/path_least_squares.hpp>
 
 namespace varsphere {
 
@@ -106,111 +105,11 @@ struct DelResidualFunctor {
   }
 };
 
-/// A step cost with closed-form (or adapter-computed) Jacobians: `step(X_a, X_b, r, Ja, Jb)`
-/// writes the residual and, when Ja and Jb are not null, its Jacobians with respect to the two
-/// nodes (ambient, column i·d + c), and returns false where the residual is undefined.
-template <class StepFunction>
-class StepCost final : public ceres::CostFunction {
- public:
-  StepCost(StepFunction step, NodeLayout layout, int k, int residuals)
-      : step_(std::move(step)), layout_(layout), k_(k) {
-    set_num_residuals(residuals);
-    for (int node = k; node <= k + 1; ++node) {
-      if (!layout.is_free(node)) continue;
-      for (Eigen::Index i = 0; i < layout.n; ++i) {
-        mutable_parameter_block_sizes()->push_back(static_cast<int32_t>(layout.d));
-      }
-    }
-  }
-
-  bool Evaluate(double const* const* params, double* residuals, double** jacobians) const override {
-    const Eigen::Index d = layout_.d, n = layout_.n;
-    const auto nodes = gather_nodes(layout_, k_, 2, params);
-    Eigen::VectorXd r;
-    Eigen::MatrixXd Ja, Jb;
-    const bool want = jacobians != nullptr;
-    if (!step_(nodes[0], nodes[1], r, want ? &Ja : nullptr, want ? &Jb : nullptr)) return false;
-    Eigen::Map<Eigen::VectorXd>(residuals, r.size()) = r;
-    if (!want) return true;
-    int block = 0;
-    for (int side = 0; side < 2; ++side) {
-      if (!layout_.is_free(k_ + side)) continue;
-      const Eigen::MatrixXd& J = side == 0 ? Ja : Jb;
-      for (Eigen::Index i = 0; i < n; ++i, ++block) {
-        if (jacobians[block] == nullptr) continue;
-        Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>(jacobians[block], r.size(), d) =
-            J.middleCols(i * d, d);
-      }
-    }
-    return true;
-  }
-
- private:
-  StepFunction step_;
-  NodeLayout layout_;
-  int k_;
-};
-
-template <class StepFunction>
-ceres::CostFunction* step_cost(StepFunction step, NodeLayout layout, int k, int residuals) {
-  return new StepCost<StepFunction>(std::move(step), layout, k, residuals);
-}
-
 void add_blocks(const NodeLayout& L, int k0, int count, std::vector<double*>& blocks) {
   for (int k = k0; k < k0 + count; ++k) {
     if (!L.is_free(k)) continue;
     for (Eigen::Index i = 0; i < L.n; ++i) blocks.push_back(L.block(k, i));
   }
-}
-
-/// Gauss–Newton polishing of a least-squares problem (see BvpOptions::polish_steps): steps
-/// δ = −(JᵀJ)⁻¹Jᵀr in the tangent spaces of `blocks`, kept while `del_residual()` decreases;
-/// a negative `del_residual()` means "within tolerance" and ends the polishing.
-/// Returns the number of steps kept.
-template <class DelResidualOfPath>
-int gauss_newton_polish(ceres::Problem& problem, const std::vector<double*>& blocks,
-                        const CeresSphereManifold& sphere, int max_steps,
-                        const DelResidualOfPath& del_residual) {
-  const int d = sphere.AmbientSize(), t = sphere.TangentSize();
-  double current = del_residual();
-  int kept = 0;
-  for (int step = 0; step < max_steps; ++step) {
-    ceres::Problem::EvaluateOptions eval;
-    eval.parameter_blocks = blocks;
-    std::vector<double> gradient;
-    ceres::CRSMatrix crs;
-    if (!problem.Evaluate(eval, nullptr, nullptr, &gradient, &crs)) break;
-    Eigen::SparseMatrix<double, Eigen::RowMajor> J(crs.num_rows, crs.num_cols);
-    std::vector<Eigen::Triplet<double>> entries;
-    entries.reserve(crs.values.size());
-    for (int r = 0; r < crs.num_rows; ++r) {
-      for (int e = crs.rows[r]; e < crs.rows[r + 1]; ++e)
-        entries.emplace_back(r, crs.cols[e], crs.values[e]);
-    }
-    J.setFromTriplets(entries.begin(), entries.end());
-    const Eigen::SparseMatrix<double> H = Eigen::SparseMatrix<double>(J.transpose()) * J;
-    Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> ldlt(H);
-    if (ldlt.info() != Eigen::Success) break;
-    const Eigen::VectorXd delta =
-        -ldlt.solve(Eigen::Map<const Eigen::VectorXd>(gradient.data(), gradient.size()));
-    std::vector<Eigen::VectorXd> saved(blocks.size());
-    Eigen::VectorXd moved(d);
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-      saved[b] = Eigen::Map<const Eigen::VectorXd>(blocks[b], d);
-      sphere.Plus(blocks[b], delta.data() + b * t, moved.data());
-      Eigen::Map<Eigen::VectorXd>(blocks[b], d) = moved;
-    }
-    const double next = del_residual();
-    if (!(next < current)) {
-      for (std::size_t b = 0; b < blocks.size(); ++b)
-        Eigen::Map<Eigen::VectorXd>(blocks[b], d) = saved[b];
-      break;
-    }
-    current = next;
-    ++kept;
-    if (current < 0) break;  // del_residual() signals "within tolerance" with a negative value
-  }
-  return kept;
 }
 
 }  // namespace
@@ -233,13 +132,21 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
     throw InvalidInput("BVP: this Lagrangian is not a sum of squares; use the DEL equations");
   }
 
-  // Memory, before anything is allocated: each step's residual block holds a dense Jacobian
-  // (m × 2nd, m ≈ nd residuals) and couples 2n tokens in the normal equations ((2n)² blocks of
-  // d×d); the sparse Cholesky factor is of the same order.
+  // Memory, before anything is allocated. Least squares: the block-tridiagonal normal equations
+  // with their factor (three N×N blocks per node, N = n(d−1)) and each thread's step Jacobians.
+  // DEL equations: each residual block holds a dense Jacobian (nd × 3nd) and couples 3n tokens
+  // in Ceres' sparse normal equations ((3n)² blocks of d×d); the factor is of the same order.
   {
     const double nd = static_cast<double>(n) * static_cast<double>(d);
-    const double m = least_squares ? static_cast<double>(model.residual_size(d, n)) : nd;
-    const double bytes = 8.0 * K * (2 * m * nd + 8 * nd * nd + 6 * nd);
+    const int threads = std::max(options.threads, 1);
+    const double bytes =
+        least_squares
+            ? PathLeastSquares::bytes(K, d, n,
+                                      std::max(model.residual_size(d, n),
+                                               model.splits() ? model.split_residual_size(d, n) + 1
+                                                              : Eigen::Index(0)),
+                                      threads)
+            : 8.0 * K * (3 * nd * nd + 9 * nd * nd + 6 * nd);
     std::ostringstream what;
     what << "BVP with K = " << K << " steps of n = " << n << " tokens in d = " << d << " ("
          << std::setprecision(3) << (K - 1) * nd << " unknowns)";
@@ -288,7 +195,8 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
     return r.max <= options.del_tolerance * std::max(1.0, r.scale);
   };
   std::optional<DelResidual> measured;  // DEL residual of the current path, when already known
-  bool failed = false;                  // Ceres' last solve ended in FAILURE
+  bool failed = false;                  // the last solve failed (residuals undefined, ...)
+  bool interrupted = false;             // on_iteration asked to stop
   if (K > 1) {
     ceres::Problem::Options problem_options;
     problem_options.manifold_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
@@ -314,48 +222,110 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
       offset = 10.0 * largest + h * h * h * (1.0 + std::abs(gain));
     }
 
-    // One Levenberg–Marquardt solve from the current path, then Gauss–Newton polishing; true if
-    // Ceres converged.
-    auto attempt = [&](bool use_split) {
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> deadline;
+    if (options.max_seconds > 0) {
+      deadline = wall_start + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(options.max_seconds));
+    }
+    // Progress and Ctrl-C: the caller sees every iteration; the count runs on across attempts.
+    auto report = [&](int iteration, double cost, double del_estimate) {
+      if (!options.on_iteration) return true;
+      BvpIteration it;
+      it.iteration = result.iterations + iteration;
+      it.cost = cost;
+      it.del_estimate = del_estimate;
+      it.seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
+      const bool go_on = options.on_iteration(it);
+      if (!go_on) interrupted = true;
+      return go_on;
+    };
+
+    // Least squares: Levenberg–Marquardt on node blocks from the current path, then Gauss–Newton
+    // polishing; true if it converged.
+    auto attempt_least_squares = [&](bool use_split) {
+      const Eigen::Index m = use_split ? model.split_residual_size(d, n) + 1
+                                       : model.residual_size(d, n);
+      std::vector<Eigen::MatrixXd> nodes = current_path().frames;
+      PathLeastSquares solver(
+          nodes, m,
+          [&model, h, offset, use_split](int k, const Eigen::MatrixXd& Xa,
+                                         const Eigen::MatrixXd& Xb, Eigen::VectorXd& r,
+                                         Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb) {
+            return use_split ? model.split_step_residuals(k * h, h, offset, Xa, Xb, r, Ja, Jb)
+                             : model.step_residuals(k * h, h, Xa, Xb, r, Ja, Jb);
+          },
+          options.threads);
+      auto store = [&] {
+        for (int k = 1; k < K; ++k) Eigen::Map<Eigen::MatrixXd>(layout.block(k, 0), d, n) = nodes[k];
+      };
+      PathLeastSquaresOptions lm;
+      lm.max_iterations = options.max_iterations;
+      lm.deadline = deadline;
+      lm.initial_trust_region_radius = options.initial_trust_region_radius;
+      lm.function_tolerance = options.function_tolerance;
+      // The cost is the discrete action (up to a constant), so its gradient per token is h × the
+      // DEL residual in an orthonormal tangent basis (d − 1 coordinates):
+      // |DEL_i| ≤ sqrt(d − 1)·max|g|/h. Stopping there (scale taken as 1, the conservative
+      // choice) spares iterations that only polish rounding.
+      lm.gradient_tolerance =
+          std::max(options.gradient_tolerance,
+                   options.del_tolerance * h / std::sqrt(static_cast<double>(d - 1)));
+      lm.parameter_tolerance = options.parameter_tolerance;
+      lm.threads = options.threads;
+      lm.on_iteration = [&](const PathIteration& it) {
+        if (options.verbose) {
+          std::fprintf(stderr, "%4d  cost %.12e  |g| %.3e  %s  %.2f s\n", it.iteration, it.cost,
+                       it.gradient_max, it.step_accepted ? "accepted" : "rejected", it.seconds);
+        }
+        return report(it.iteration, it.cost, it.gradient_max / h);
+      };
+      const PathSolveSummary summary = solver.minimize(lm);
+      store();
+      result.iterations += summary.iterations;
+      const bool converged = summary.end == PathSolveEnd::Converged;
+      result.status = (use_split ? "null-Lagrangian split: " : "") + summary.message;
+      failed = summary.end == PathSolveEnd::Failed;
+      measured.reset();
+      if (converged && options.polish_steps > 0) measured = del_residual(model, current_path(), options.threads);
+      if (measured && !below_tolerance(*measured)) {
+        int kept = 0;
+        for (; kept < options.polish_steps; ++kept) {
+          const std::vector<Eigen::MatrixXd> saved = nodes;
+          if (!solver.gauss_newton_step()) break;
+          store();
+          const DelResidual next = del_residual(model, current_path(), options.threads);
+          if (!(next.max < measured->max)) {
+            nodes = saved;
+            store();
+            break;
+          }
+          measured = next;
+          if (below_tolerance(next)) {
+            ++kept;
+            break;
+          }
+        }
+        result.iterations += kept;
+        if (kept > 0) {
+          result.status += "; " + std::to_string(kept) + " Gauss-Newton polishing steps";
+        }
+      }
+      return converged;
+    };
+
+    // DEL equations: Levenberg–Marquardt in Ceres on the DEL residuals; true if Ceres converged.
+    auto attempt_del_equations = [&] {
       ceres::Problem problem(problem_options);
       std::vector<double*> blocks;
-      if (least_squares) {
-        const int m = use_split ? static_cast<int>(model.split_residual_size(d, n)) + 1
-                                : static_cast<int>(model.residual_size(d, n));
-        for (int k = 0; k < K; ++k) {
-          blocks.clear();
-          add_blocks(layout, k, 2, blocks);
-          const double t_a = k * h;
-          ceres::CostFunction* cost = nullptr;
-          if (use_split) {
-            cost = step_cost(
-                [&model, t_a, h, offset](const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
-                                         Eigen::VectorXd& r, Eigen::MatrixXd* Ja,
-                                         Eigen::MatrixXd* Jb) {
-                  return model.split_step_residuals(t_a, h, offset, Xa, Xb, r, Ja, Jb);
-                },
-                layout, k, m);
-          } else {
-            cost = step_cost(
-                [&model, t_a, h](const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
-                                 Eigen::VectorXd& r, Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb) {
-                  return model.step_residuals(t_a, h, Xa, Xb, r, Ja, Jb);
-                },
-                layout, k, m);
-          }
-          problem.AddResidualBlock(cost, nullptr, blocks);
-        }
-      } else {
-        for (int k = 1; k < K; ++k) {
-          auto* cost =
-              new ceres::DynamicNumericDiffCostFunction<DelResidualFunctor, ceres::CENTRAL>(
-                  new DelResidualFunctor{&model, layout, k, h});
-          blocks.clear();
-          add_blocks(layout, k - 1, 3, blocks);
-          for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
-          cost->SetNumResiduals(int(n * d));
-          problem.AddResidualBlock(cost, nullptr, blocks);
-        }
+      for (int k = 1; k < K; ++k) {
+        auto* cost = new ceres::DynamicNumericDiffCostFunction<DelResidualFunctor, ceres::CENTRAL>(
+            new DelResidualFunctor{&model, layout, k, h});
+        blocks.clear();
+        add_blocks(layout, k - 1, 3, blocks);
+        for (std::size_t b = 0; b < blocks.size(); ++b) cost->AddParameterBlock(int(d));
+        cost->SetNumResiduals(int(n * d));
+        problem.AddResidualBlock(cost, nullptr, blocks);
       }
       for (int k = 1; k < K; ++k)
         for (Eigen::Index i = 0; i < n; ++i) problem.SetManifold(layout.block(k, i), &sphere);
@@ -365,77 +335,52 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
       solver_options.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
       solver_options.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
       solver_options.max_num_iterations = options.max_iterations;
-      if (options.max_seconds > 0) {
-        const double spent =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-        solver_options.max_solver_time_in_seconds = std::max(options.max_seconds - spent, 1e-3);
+      if (deadline) {
+        solver_options.max_solver_time_in_seconds =
+            std::max(std::chrono::duration<double>(*deadline - Clock::now()).count(), 1e-3);
       }
       solver_options.initial_trust_region_radius = options.initial_trust_region_radius;
       solver_options.function_tolerance = options.function_tolerance;
       solver_options.gradient_tolerance = options.gradient_tolerance;
-      if (least_squares) {
-        // The cost is the discrete action (up to a constant), so Ceres' projected gradient per
-        // token is h × the DEL residual, in an orthonormal tangent basis (d − 1 coordinates):
-        // |DEL_i| ≤ sqrt(d − 1)·max|g|/h. Stopping there (scale taken as 1, the conservative
-        // choice) spares iterations that only polish rounding.
-        solver_options.gradient_tolerance =
-            std::max(options.gradient_tolerance,
-                     options.del_tolerance * h / std::sqrt(static_cast<double>(d - 1)));
-      }
       solver_options.parameter_tolerance = options.parameter_tolerance;
       solver_options.num_threads = options.threads;
       solver_options.minimizer_progress_to_stdout = options.verbose;
       solver_options.logging_type =
           options.verbose ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
-      // Progress: Ceres calls back after each iteration; the count runs on across attempts.
       struct Progress : ceres::IterationCallback {
-        const std::function<void(int)>* report;
-        int before;
+        const decltype(report)* forward;
         ceres::CallbackReturnType operator()(const ceres::IterationSummary& it) override {
-          (*report)(before + it.iteration);
-          return ceres::SOLVER_CONTINUE;
+          return (*forward)(it.iteration, it.cost, std::sqrt(2 * it.cost))
+                     ? ceres::SOLVER_CONTINUE
+                     : ceres::SOLVER_ABORT;
         }
       } progress;
-      progress.report = &options.on_iteration;
-      progress.before = result.iterations;
+      progress.forward = &report;
       if (options.on_iteration) solver_options.callbacks.push_back(&progress);
       ceres::Solver::Summary summary;
       ceres::Solve(solver_options, &problem, &summary);
       result.iterations += std::max(static_cast<int>(summary.iterations.size()) - 1, 0);
-      const bool converged = summary.termination_type == ceres::CONVERGENCE;
-      result.status = (use_split ? "null-Lagrangian split: " : "") + summary.message;
+      result.status = summary.message;
       failed = summary.termination_type == ceres::FAILURE;
       measured.reset();
-      if (least_squares && converged && options.polish_steps > 0) {
-        measured = del_residual(model, current_path());
-      }
-      if (measured && !below_tolerance(*measured)) {
-        measured.reset();  // the path is about to change
-        std::vector<double*> all;
-        add_blocks(layout, 1, K - 1, all);
-        const int kept = gauss_newton_polish(problem, all, sphere, options.polish_steps, [&] {
-          const DelResidual r = del_residual(model, current_path());
-          // Once below the tolerance there is nothing left to gain: report "no decrease".
-          return below_tolerance(r) ? -1.0 : r.max;
-        });
-        result.iterations += kept;
-        if (kept > 0) {
-          result.status += "; " + std::to_string(kept) + " Gauss-Newton polishing steps";
-        }
-      }
-      return converged;
+      return summary.termination_type == ceres::CONVERGENCE;
+    };
+    auto attempt = [&](bool use_split) {
+      return least_squares ? attempt_least_squares(use_split) : attempt_del_equations();
     };
 
     result.converged = attempt(split);
     if (split) {
       if (result.converged && !measured) {
-        measured = del_residual(model, current_path());
+        measured = del_residual(model, current_path(), options.threads);
       }
       const bool out_of_time =
           options.max_seconds > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() >=
               options.max_seconds;
-      if (out_of_time && !result.converged) {
+      if (interrupted) {
+        // Ctrl-C (or the caller) stopped the split solve: no second attempt.
+      } else if (out_of_time && !result.converged) {
         std::ostringstream why;
         why << " (the time budget of " << options.max_seconds << " s is spent)";
         result.status += why.str();
@@ -456,7 +401,7 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
 
   result.path = current_path();
   result.action = discrete_action(model, result.path);
-  const DelResidual del = measured ? *measured : del_residual(model, result.path);
+  const DelResidual del = measured ? *measured : del_residual(model, result.path, options.threads);
   result.del_residual_max = del.max;
   result.del_residual_scale = del.scale;
   if (result.converged && !below_tolerance(del)) {
@@ -468,7 +413,11 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
     result.status += why.str();
   } else if (!result.converged) {
     result.outcome = failed ? BvpOutcome::SolverFailed : BvpOutcome::NotConverged;
-    result.status = (failed ? "solver failed: " : "not converged: ") + result.status;
+    result.status = (failed        ? "solver failed: "
+                     : interrupted ? "interrupted after " + std::to_string(result.iterations) +
+                                         " iterations (the path is the best so far): "
+                                   : "not converged: ") +
+                    result.status;
   } else {
     result.outcome = BvpOutcome::Certified;
   }

@@ -3,15 +3,16 @@
 //
 //   solve_bvp(L, X_start, X_end, T, K, options) -> BvpResult
 //
-// Nodes X_0..X_K at t_k = kT/K with X_0 = X_start and X_K = X_end fixed; every interior token
-// is one Ceres parameter block of size d on CeresSphereManifold (updates move along geodesics
-// and stay on the sphere).
+// Nodes X_0..X_K at t_k = kT/K with X_0 = X_start and X_K = X_end fixed; updates move every
+// token along a geodesic, so the path stays on the sphere.
 //  * Least-squares Lagrangians (L = ½|r|²): Levenberg–Marquardt on the step residuals
-//    sqrt(h)·r(t*, M_k, V_k), whose Jacobian is block-banded in time (sparse Cholesky); the
-//    result minimizes the discrete action.
-//  * Any other Lagrangian: Levenberg–Marquardt on the DEL residuals themselves (their gradient
-//    terms by automatic differentiation, their Jacobian by central differences), which finds
-//    stationary paths whether or not they minimize.
+//    sqrt(h)·r(t*, M_k, V_k) with whole nodes as unknowns (path_least_squares.hpp): the normal
+//    equations are block-tridiagonal with dense blocks of size n(d−1), solved by a threaded block
+//    Cholesky (docs/math.md §3.7); the result minimizes the discrete action.
+//  * Any other Lagrangian: Levenberg–Marquardt in Ceres on the DEL residuals themselves (one
+//    parameter block per token on CeresSphereManifold; gradient terms by automatic
+//    differentiation, their Jacobian by central differences), which finds stationary paths
+//    whether or not they minimize.
 // The result certifies itself: the DEL residual is recomputed from the returned path and a solve
 // is `BvpOutcome::Certified` only if Ceres converged AND that residual is below the tolerance.
 //
@@ -49,6 +50,16 @@ enum class BvpOutcome {
 /// "certified", "not-converged", "del-residual-above-tolerance", "solver-failed".
 std::string to_string(BvpOutcome outcome);
 
+/// The state of a solve after one iteration.
+struct BvpIteration {
+  int iteration = 0;   ///< iterations so far, all attempts together
+  double cost = 0;     ///< the solver's cost (the discrete action up to a constant for least squares)
+  /// max |DEL residual| as the solver sees it: |gradient|_∞/h for least squares (a lower bound
+  /// on the max token norm), sqrt(2·cost) for the DEL equations (an upper bound).
+  double del_estimate = 0;
+  double seconds = 0;  ///< since the solve started
+};
+
 struct BvpOptions {
   DiscreteRule rule = DiscreteRule::Midpoint;
   BvpMethod method = BvpMethod::Automatic;
@@ -80,8 +91,9 @@ struct BvpOptions {
   int polish_steps = 5;
   int threads = 1;
   bool verbose = false;
-  /// Called after every solver iteration with the number of iterations so far (progress lines).
-  std::function<void(int)> on_iteration;
+  /// Called after every solver iteration (progress lines, Ctrl-C): returning false stops the solve
+  /// after that iteration; the result then holds the current path as NotConverged, "interrupted".
+  std::function<bool(const BvpIteration&)> on_iteration;
   /// Use a Lagrangian's closed-form residual Jacobians when it has them (kinetic, De Giorgi,
   /// flow matching with an attention field); false forces automatic differentiation.
   bool analytic_jacobians = true;

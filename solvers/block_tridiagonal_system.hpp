@@ -1,0 +1,64 @@
+// A symmetric block-tridiagonal system with dense blocks (docs/math.md §3.7): the normal
+// equations of a path problem whose unknowns are whole nodes,
+//
+//        | D_0  C_0                  |
+//    H = | C_0ᵀ D_1  C_1             |     D_k, C_k: N×N (D_k symmetric, its lower triangle used)
+//        |      C_1ᵀ  ⋱   C_{m−2}    |
+//        |           C_{m−2}ᵀ D_{m−1}|
+//
+// factored as H + λ·diag(H) = L Lᵀ by the block Cholesky recursion
+//     S_0 = D̃_0,  L_k L_kᵀ = S_k,  W_k = L_k⁻¹ C_k,  S_{k+1} = D̃_{k+1} − W_kᵀ W_k,
+// (D̃ the damped diagonal blocks), which costs (7/3)·N³ flops per block and never forms a matrix
+// larger than N×N. Only the L_k are kept; W_k x is recomputed as L_k⁻¹(C_k x) in the solve.
+//
+// Threads split the two products of every block (L_k⁻¹ C_k by column panels, W_kᵀ W_k by
+// panel pairs of its lower triangle); each panel is computed by one thread in a fixed order, so the
+// factor does not depend on the thread count, bit for bit.
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+namespace varsphere {
+
+class BlockTridiagonalSystem {
+ public:
+  /// `blocks` diagonal blocks of size `block_size` (both ≥ 1), all zero.
+  BlockTridiagonalSystem(int blocks, Eigen::Index block_size);
+
+  int blocks() const { return static_cast<int>(diagonal_.size()); }
+  Eigen::Index block_size() const { return N_; }
+  /// Unknowns in all: blocks · block_size.
+  Eigen::Index size() const { return blocks() * N_; }
+
+  /// D_k (only its lower triangle is read).
+  Eigen::MatrixXd& diagonal(int k) { return diagonal_[k]; }
+  const Eigen::MatrixXd& diagonal(int k) const { return diagonal_[k]; }
+  /// C_k = H_{k,k+1}, 0 ≤ k < blocks − 1.
+  Eigen::MatrixXd& coupling(int k) { return coupling_[k]; }
+  const Eigen::MatrixXd& coupling(int k) const { return coupling_[k]; }
+
+  /// All blocks set to zero (the factor is dropped).
+  void set_zero();
+
+  /// Factors H + λ·diag(H), each diagonal entry of H clamped to [min_diagonal, 1e32] in the damping
+  /// term (as Levenberg–Marquardt scales it). False if the matrix is not numerically positive
+  /// definite (a pivot is not positive); the system itself is left unchanged.
+  bool factor(double lambda, int threads, double min_diagonal = 1e-6);
+
+  /// x with (H + λ·diag(H)) x = b for the last successful factor().
+  Eigen::VectorXd solve(const Eigen::VectorXd& b) const;
+
+  /// H x (undamped; the Levenberg–Marquardt model needs xᵀHx).
+  Eigen::VectorXd multiply(const Eigen::VectorXd& x) const;
+
+  /// Bytes held by a system of this shape with its factor (for memory checks before allocating).
+  static double bytes(int blocks, Eigen::Index block_size);
+
+ private:
+  Eigen::Index N_;
+  std::vector<Eigen::MatrixXd> diagonal_, coupling_, factor_;
+  bool factored_ = false;
+};
+
+}  // namespace varsphere

@@ -1,0 +1,112 @@
+// Levenberg–Marquardt for least-squares path problems on (S^{d-1})^n with whole nodes as unknowns
+// (docs/math.md §3.7): minimize
+//     ½ Σ_{k=0}^{K−1} |s_k(X_k, X_{k+1})|²
+// over the interior nodes X_1..X_{K−1} of a path whose ends X_0, X_K are fixed. A step residual
+// couples only neighbouring nodes, so the Gauss–Newton matrix JᵀJ is block-tridiagonal with dense
+// blocks of size N = n(d−1) (every token of a node may couple with every token of the next): it is
+// assembled step by step in tangent coordinates (the orthonormal basis B(x) of
+// manifolds/sphere.hpp for each token; a step δ moves token x to exp_x(B(x)δ)) and solved by
+// BlockTridiagonalSystem. Ceres' sparse normal Cholesky would treat the same matrix as n² sparse
+// blocks per node pair; here it costs (7/3)N³ per node and a product (2N)²·m per step.
+//
+// Steps are evaluated in two passes (even steps, then odd steps), each in parallel: no two steps of
+// one pass share a node, so each block is summed in a fixed order and the result does not depend
+// on the number of threads, bit for bit.
+//
+// The damping follows Ceres' Levenberg–Marquardt (Nielsen's rule, diag(JᵀJ) clamped to
+// [1e-6, 1e32]); convergence is declared, as in Ceres, when the relative decrease of the cost falls
+// below function_tolerance, the largest gradient entry below gradient_tolerance, or the step below
+// parameter_tolerance (relative to the path's norm).
+#pragma once
+
+#include <Eigen/Core>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace varsphere {
+
+/// The residual s_k of step k from X_a = X_k to X_b = X_{k+1} (d×n) and, when Ja and Jb are not
+/// null, its ambient Jacobians ∂s/∂X_a and ∂s/∂X_b (m × nd, column i·d + c). False where the
+/// residual is undefined (the step is rejected). Called concurrently for different steps.
+using PathStepResidual =
+    std::function<bool(int k, const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                       Eigen::VectorXd& s, Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb)>;
+
+/// What the solver reports after every iteration.
+struct PathIteration {
+  int iteration = 0;            ///< iterations so far (accepted or not)
+  double cost = 0;              ///< ½Σ|s_k|² at the current path
+  double gradient_max = 0;      ///< max |Jᵀs| in tangent coordinates
+  bool step_accepted = false;
+  double seconds = 0;           ///< since minimize() started
+};
+
+/// How a minimization ended.
+enum class PathSolveEnd {
+  Converged,       ///< a tolerance was met
+  IterationLimit,  ///< max_iterations used up
+  TimeLimit,       ///< the deadline passed
+  Stopped,         ///< on_iteration asked to stop (e.g. Ctrl-C)
+  Failed,          ///< the residuals are undefined at the start, or the damping ran away
+};
+
+struct PathLeastSquaresOptions {
+  int max_iterations = 200;
+  /// Stop (TimeLimit) once this point in time has passed; none if empty.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  double initial_trust_region_radius = 1e8;  ///< the damping starts at λ = 1/radius
+  double function_tolerance = 1e-15;
+  double gradient_tolerance = 1e-16;
+  double parameter_tolerance = 1e-15;
+  int threads = 1;
+  /// Called after every iteration; returning false stops the solve (PathSolveEnd::Stopped) with
+  /// the best path so far (the current one: a rejected step never replaces it).
+  std::function<bool(const PathIteration&)> on_iteration;
+};
+
+struct PathSolveSummary {
+  PathSolveEnd end = PathSolveEnd::Failed;
+  int iterations = 0;
+  double initial_cost = 0;
+  double final_cost = 0;
+  std::string message;
+};
+
+class PathLeastSquares {
+ public:
+  /// `path` holds the K+1 nodes (d×n, unit columns); nodes 0 and K stay fixed. `residual_size` is
+  /// the length m of every step residual. The path is updated in place by minimize() and
+  /// gauss_newton_step().
+  PathLeastSquares(std::vector<Eigen::MatrixXd>& path, Eigen::Index residual_size,
+                   PathStepResidual step, int threads);
+
+  /// Levenberg–Marquardt from the current path.
+  PathSolveSummary minimize(const PathLeastSquaresOptions& options);
+
+  /// One undamped Gauss–Newton step from the current path (polishing). False, with the path
+  /// unchanged, if the residuals are undefined or JᵀJ is not positive definite.
+  bool gauss_newton_step();
+
+  /// Bytes the solver allocates for a problem of this shape (memory checks before solving).
+  static double bytes(int K, Eigen::Index d, Eigen::Index n, Eigen::Index residual_size,
+                      int threads);
+
+ private:
+  struct Linearization;
+  bool linearize(Linearization& lin);
+  bool cost_at(const std::vector<Eigen::MatrixXd>& path, double& cost) const;
+  std::vector<Eigen::MatrixXd> moved(const Eigen::VectorXd& delta) const;
+
+  std::vector<Eigen::MatrixXd>& path_;
+  Eigen::Index m_;
+  PathStepResidual step_;
+  int threads_;
+};
+
+/// "converged", "iteration-limit", "time-limit", "stopped", "failed".
+std::string to_string(PathSolveEnd end);
+
+}  // namespace varsphere
