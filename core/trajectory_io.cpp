@@ -10,6 +10,7 @@
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/csv.hpp>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/h5_handle.hpp>
 #include <varsphere/core/memory_budget.hpp>
 
 namespace varsphere {
@@ -113,15 +114,6 @@ Trajectory read_csv(const std::filesystem::path& path) {
   }
   return traj;
 }
-
-// RAII for HDF5 identifiers.
-struct H5Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  ~H5Handle() {
-    if (id >= 0) close(id);
-  }
-};
 
 bool write_attribute(hid_t file, const std::string& key, const AttributeValue& value) {
   if (const auto* text = std::get_if<std::string>(&value)) {

@@ -9,6 +9,7 @@ packages=(
   doctest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libhdf5-dev
   python3 python3-dev python3-numpy python3-matplotlib python3-pytest python3-h5py pybind11-dev python3-setuptools python3-pip
   clang libclang-rt-14-dev
+  openmpi-bin libopenmpi-dev
 )
 
 missing=()

@@ -76,4 +76,18 @@ double min_pairwise_inner_product(const Eigen::Ref<const Eigen::MatrixXd>& X) {
   return m;
 }
 
+double close_pair_fraction(const Eigen::Ref<const Eigen::MatrixXd>& X, double threshold) {
+  const Eigen::Index n = X.cols();
+  if (n < 2) return 1.0;
+  long long close = 0;
+  for_each_upper_gram_tile(X, [&](Eigen::Index i0, Eigen::Index j0, const auto& tile) {
+    for (Eigen::Index jj = 0; jj < tile.cols(); ++jj) {
+      for (Eigen::Index ii = 0; ii < tile.rows() && i0 + ii < j0 + jj; ++ii) {
+        close += tile(ii, jj) > threshold;
+      }
+    }
+  });
+  return static_cast<double>(close) / (0.5 * static_cast<double>(n) * static_cast<double>(n - 1));
+}
+
 }  // namespace varsphere

@@ -20,4 +20,8 @@ int count_clusters(const Eigen::Ref<const Eigen::MatrixXd>& X,
 /// min(1, min_{i≠j} ⟨x_i, x_j⟩) (1 for a single token); O(nd) memory (tiled Gram products).
 double min_pairwise_inner_product(const Eigen::Ref<const Eigen::MatrixXd>& X);
 
+/// The fraction of pairs i < j with ⟨x_i, x_j⟩ > threshold (1 for a single token): the
+/// clustering measure of GLPR's phase diagram. O(nd) memory.
+double close_pair_fraction(const Eigen::Ref<const Eigen::MatrixXd>& X, double threshold);
+
 }  // namespace varsphere

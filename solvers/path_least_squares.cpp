@@ -1,5 +1,7 @@
 #include <varsphere/solvers/path_least_squares.hpp>
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -64,9 +66,20 @@ struct PathLeastSquares::Linearization {
   double cost = 0;
 };
 
+// One per thread, kept across linearizations: the step Jacobians are large (m × nd), and
+// allocating them afresh for every step costs page faults comparable to the products.
+struct PathLeastSquares::Workspace {
+  Eigen::VectorXd s;
+  Eigen::MatrixXd Ja, Jb, Ta, Tb;
+};
+
 PathLeastSquares::PathLeastSquares(std::vector<Eigen::MatrixXd>& path, Eigen::Index residual_size,
                                    PathStepResidual step, int threads)
-    : path_(path), m_(residual_size), step_(std::move(step)), threads_(std::max(threads, 1)) {
+    : path_(path),
+      m_(residual_size),
+      step_(std::move(step)),
+      threads_(std::max(threads, 1)),
+      workspaces_(std::make_unique<Workspace[]>(threads_)) {
   if (path_.size() < 2) throw InvalidInput("PathLeastSquares: a path needs at least two nodes");
   if (m_ < 1) throw InvalidInput("PathLeastSquares: the step residual must have entries");
 }
@@ -91,8 +104,8 @@ bool PathLeastSquares::linearize(Linearization& lin) {
   // gradient segment is written by one step at a time and summed in the same order always.
   for (int parity = 0; parity < 2; ++parity) {
     for_steps(parity, K, threads_, [&](int k) {
-      Eigen::VectorXd s;
-      Eigen::MatrixXd Ja, Jb, Ta, Tb;
+      Workspace& w = workspaces_[omp_get_thread_num()];
+      auto& [s, Ja, Jb, Ta, Tb] = w;
       if (!step_(k, path_[k], path_[k + 1], s, &Ja, &Jb) || !s.allFinite() || !Ja.allFinite() ||
           !Jb.allFinite()) {
         ok[k] = 0;
@@ -260,5 +273,7 @@ PathSolveSummary PathLeastSquares::minimize(const PathLeastSquaresOptions& optio
     }
   }
 }
+
+PathLeastSquares::~PathLeastSquares() = default;
 
 }  // namespace varsphere

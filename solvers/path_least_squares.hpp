@@ -22,6 +22,7 @@
 #include <Eigen/Core>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,9 @@ class PathLeastSquares {
   /// gauss_newton_step().
   PathLeastSquares(std::vector<Eigen::MatrixXd>& path, Eigen::Index residual_size,
                    PathStepResidual step, int threads);
+  ~PathLeastSquares();
+  PathLeastSquares(const PathLeastSquares&) = delete;
+  PathLeastSquares& operator=(const PathLeastSquares&) = delete;
 
   /// Levenberg–Marquardt from the current path.
   PathSolveSummary minimize(const PathLeastSquaresOptions& options);
@@ -96,6 +100,7 @@ class PathLeastSquares {
 
  private:
   struct Linearization;
+  struct Workspace;
   bool linearize(Linearization& lin);
   bool cost_at(const std::vector<Eigen::MatrixXd>& path, double& cost) const;
   std::vector<Eigen::MatrixXd> moved(const Eigen::VectorXd& delta) const;
@@ -104,6 +109,7 @@ class PathLeastSquares {
   Eigen::Index m_;
   PathStepResidual step_;
   int threads_;
+  std::unique_ptr<Workspace[]> workspaces_;  // one per thread
 };
 
 /// "converged", "iteration-limit", "time-limit", "stopped", "failed".
