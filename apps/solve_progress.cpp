@@ -1,17 +1,29 @@
 #include "solve_progress.hpp"
 
+#include <time.h>
+
 #include <cstdio>
 
 namespace varsphere::apps {
 
 namespace {
 volatile std::sig_atomic_t stop_requested = 0;
+volatile double first_request = 0;  // CLOCK_MONOTONIC seconds of the first SIGINT
+
+double monotonic_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
 
 extern "C" void request_stop(int signal_number) {
-  if (stop_requested) {  // the second Ctrl-C: die of it as usual
+  // A second Ctrl-C ends the process as usual. One sent to the process and to its group at once
+  // (as `timeout` and some shells do) arrives twice within microseconds: that is still the first.
+  if (stop_requested && monotonic_seconds() - first_request > 0.25) {
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
   }
+  if (!stop_requested) first_request = monotonic_seconds();
   stop_requested = 1;
 }
 }  // namespace

@@ -32,11 +32,18 @@ struct MergeFlags {
   std::string out;
 };
 
-void print_summary(const char* what, const SweepResults& results, double seconds) {
+void print_summary(const char* what, const SweepResults& results, double seconds,
+                   std::int64_t from_journal = 0) {
   if (quiet()) return;
-  std::printf("%s: %zu runs (%d grid points x %d seeds) in %.2f s, %.1f runs/s\n", what,
+  const auto computed = static_cast<std::int64_t>(results.runs.size()) - from_journal;
+  std::printf("%s: %zu runs (%d grid points x %d seeds) in %.2f s, %.1f runs/s", what,
               results.runs.size(), results.spec.grid_size(), results.spec.seeds, seconds,
-              seconds > 0 ? static_cast<double>(results.runs.size()) / seconds : 0.0);
+              seconds > 0 ? static_cast<double>(computed) / seconds : 0.0);
+  if (from_journal > 0) {
+    std::printf("; %lld computed now, %lld from the journal", static_cast<long long>(computed),
+                static_cast<long long>(from_journal));
+  }
+  std::printf("\n");
 }
 
 void run_sweep_command(const SweepFlags& f) {
@@ -57,6 +64,9 @@ void run_sweep_command(const SweepFlags& f) {
   options.jobs = distributed && f.jobs == 0 ? 1 : f.jobs;
   std::int64_t share = 0;
   for (std::int64_t r = f.task; r < spec.run_count(); r += f.of) ++share;
+  // Runs already finished by an earlier, interrupted invocation of the same command.
+  const auto from_journal =
+      share - static_cast<std::int64_t>(pending_runs(spec, options).size());
   ProgressReporter progress("sweep", 0.0, static_cast<double>(share),
                             !quiet() && ProgressReporter::stderr_is_terminal(), 2.0, "runs");
   auto report = [&, last = std::chrono::steady_clock::now()](std::int64_t done, std::int64_t) {
@@ -79,7 +89,8 @@ void run_sweep_command(const SweepFlags& f) {
   write_sweep_results(f.out, *results, command_line(), f.of > 1 ? f.task : -1, f.of);
   SweepJournal(options.journal, spec).remove();
   print_summary("sweep", *results,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                from_journal);
 }
 
 void run_merge_command(const MergeFlags& f) {

@@ -457,23 +457,35 @@ SweepSpec read_sweep_spec(const std::filesystem::path& path) {
 
 // ---- one run ------------------------------------------------------------------------------------
 
-SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
+SweepDraw draw_sweep_run(const SweepSpec& spec, std::int64_t index) {
   if (index < 0 || index >= spec.run_count()) {
     throw InvalidInput("sweep: run " + std::to_string(index) + " is outside 0.." +
                        std::to_string(spec.run_count() - 1));
   }
+  const auto grid = static_cast<std::uint64_t>(index / spec.seeds);
+  const auto seed_index = static_cast<std::uint64_t>(index % spec.seeds);
+  const SweepParameters p = spec.point(static_cast<int>(grid));
+  Rng init_rng(derive_seed(spec.seed, grid, seed_index, 0));
+  Rng weight_rng(p.weights_per == "run"
+                     ? derive_seed(spec.seed, grid, seed_index, 1)
+                     : derive_seed(spec.seed, grid, std::numeric_limits<std::uint64_t>::max(), 1));
+  SweepDraw draw;
+  draw.X0 = initial_condition(p, init_rng);
+  draw.A = random_weight(p.A, p.A_file, weight_rng, p.d);
+  draw.V = p.V == "tied" ? draw.A : random_weight(p.V, p.V_file, weight_rng, p.d);
+  return draw;
+}
+
+SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
+  const SweepDraw draw = draw_sweep_run(spec, index);
   SweepRun run;
   run.index = index;
   run.grid = static_cast<int>(index / spec.seeds);
   run.seed_index = static_cast<int>(index % spec.seeds);
   const SweepParameters p = spec.point(run.grid);
-  Rng init_rng(derive_seed(spec.seed, run.grid, run.seed_index, 0));
-  Rng weight_rng(p.weights_per == "run"
-                     ? derive_seed(spec.seed, run.grid, run.seed_index, 1)
-                     : derive_seed(spec.seed, run.grid, std::numeric_limits<std::uint64_t>::max(), 1));
-  const Eigen::MatrixXd X0 = initial_condition(p, init_rng);
-  const Eigen::MatrixXd A = random_weight(p.A, p.A_file, weight_rng, p.d);
-  const Eigen::MatrixXd V = p.V == "tied" ? A : random_weight(p.V, p.V_file, weight_rng, p.d);
+  const Eigen::MatrixXd& X0 = draw.X0;
+  const Eigen::MatrixXd& A = draw.A;
+  const Eigen::MatrixXd& V = draw.V;
   AttentionOptions options;
   options.normalization =
       p.model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;

@@ -111,6 +111,12 @@ struct SweepRun {
   Eigen::MatrixXd final_state;  ///< d×n, only with final_configurations
 };
 
+/// The random inputs of run `index`: its initial configuration (d×n) and its weights.
+struct SweepDraw {
+  Eigen::MatrixXd X0, A, V;
+};
+SweepDraw draw_sweep_run(const SweepSpec& spec, std::int64_t index);
+
 /// Runs run `index` of the spec (0 ≤ index < run_count()).
 SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index);
 

@@ -16,7 +16,7 @@ endif()
 file(WRITE "${WORK}/path.csv" "earlier output\n")
 # One thread: the solve takes several seconds, so the signal lands inside it.
 execute_process(
-  COMMAND timeout -s INT 1.5 "${EXE}" bvp --x0 "${WORK}/gen/x0.csv" --x1 "${WORK}/x1.csv" --T 2
+  COMMAND timeout --preserve-status -s INT 1.5 "${EXE}" bvp --x0 "${WORK}/gen/x0.csv" --x1 "${WORK}/x1.csv" --T 2
           --K 64 --lagrangian de-giorgi --threads 1 --del-tolerance 1e-12 --out "${WORK}/path.csv"
           --json "${WORK}/s.json"
   RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_VARIABLE out)
