@@ -37,6 +37,7 @@ PYBIND11_MODULE(_varsphere, m) {
   bind_bvp(m);
   bind_energies(m);
   bind_io(m);
+  bind_sweep(m);
 #ifdef VARSPHERE_PYTHON_REPRODUCE
   bind_reproduce(m);
 #endif

@@ -49,6 +49,8 @@ from ._varsphere import (  # noqa: F401
     clusters,
     min_inner_product,
     diagnose,
+    sweep,
+    sweep_merge,
 )
 
 try:  # built only together with the reproductions (VARSPHERE_BUILD_APPS)

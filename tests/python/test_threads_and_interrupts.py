@@ -49,7 +49,7 @@ SCRIPT = textwrap.dedent("""
 
 CALLS = {
     "flow": "lambda start: vs.flow(model, X0, 1e4, dt=0.01, record=False, max_steps=10**7)",
-    "bvp": ("lambda start: vs.bvp(X0[:20], vs.random_point(8, 20, seed=2), 1.0, 32, "
+    "bvp": ("lambda start: vs.bvp(X0[:40], vs.random_point(8, 40, seed=2), 1.0, 48, "
             "lagrangian='flow-matching', model=model, max_iterations=10**6, del_tolerance=1e-300)"),
 }
 
