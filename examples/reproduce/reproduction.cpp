@@ -50,6 +50,10 @@ const std::vector<Reproduction>& reproductions() {
        "published 5-token circle case: merge times 1.27, 2.41, 5.20, 328.4", &metastability_dotm},
       {"long-context", "GLPR", "one layer, beta = gamma log n: limits 1, 4 rho/(1 + 3 rho), rho",
        &long_context},
+      {"phase-diagram", "GLPR",
+       "fraction of clustered pairs over (beta, t), n = 32 on S^1: the level set 1/2 near the "
+       "equiangular ODE curve t*(beta)",
+       &phase_diagram},
       {"pre-vs-post-ln", "GLPR", "equiangular: 1 - rho ~ e^{-2t} (Post-LN), ~ 1/t^2 (Pre-LN)",
        &pre_vs_post_ln},
       {"extremizers-psd", "BKKRW",

@@ -76,6 +76,7 @@ std::vector<Row> four_particles(const Settings&);
 std::vector<Row> crossover(const Settings&);
 std::vector<Row> density_s1(const Settings&);
 std::vector<Row> two_clusters(const Settings&);
+std::vector<Row> phase_diagram(const Settings&);
 std::vector<Row> causal_collapse(const Settings&);
 std::vector<Row> simuformer_replay(const Settings&);
 std::vector<Row> alibi_circle(const Settings&);
