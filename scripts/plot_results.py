@@ -2,8 +2,9 @@
 """Pictures of a varsphere run, and a short summary of what they show.
 
     plot_results.py OUT
+    plot_results.py sweep RESULTS.h5 --out FIGURE.png [--observable pair_fraction] [--time T]
 
-reads what `varsphere compare --json OUT/compare.json --plot OUT/compare` and
+The first form reads what `varsphere compare --json OUT/compare.json --plot OUT/compare` and
 `varsphere reproduce --json OUT/reproduce.json` wrote (either may be missing) and writes PNGs into OUT:
 
   sphere_paths.png   tokens on the sphere (d = 3) with the flow trajectories and the optimal path
@@ -12,7 +13,12 @@ reads what `varsphere compare --json OUT/compare.json --plot OUT/compare` and
   convergence.png    error against K on log-log axes with the fitted order, one panel per row
   reproduce_*.png    the other series of the reproductions (decay rates, limits, staircase)
 
-Uses Debian's python3-numpy and python3-matplotlib only.
+The second draws a sweep (docs/sweeps.md; needs python3-h5py): with one grid axis, a heat map of
+the observable's mean over (axis, t) and its curves over t with standard-error bands; with two or
+more axes, a heat map over the first two at time --time (default: the last) and curves over the
+first axis, one per value of the second, with error bands.
+
+Uses Debian's python3-numpy and python3-matplotlib only (and python3-h5py for sweeps).
 """
 import json
 import math
@@ -187,7 +193,91 @@ def plot_reproductions(out, written, summary_lines):
         save(fig, out, f"reproduce_{rid}.png", written)
 
 
+def plot_sweep(args):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="plot_results.py sweep")
+    parser.add_argument("results")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--observable", default="pair_fraction",
+                        choices=["pair_fraction", "clusters", "energy", "min_inner_product"])
+    parser.add_argument("--time", type=float, default=None)
+    a = parser.parse_args(args)
+    try:
+        import h5py
+    except ImportError:
+        fail("sweep plots need python3-h5py")
+    if not os.path.isfile(a.results):
+        fail(f"'{a.results}' is not a file")
+    try:
+        f = h5py.File(a.results, "r")
+    except OSError as e:
+        fail(f"'{a.results}' is not an HDF5 file ({e})")
+    with f:
+        if "summary" not in f:
+            fail(f"'{a.results}' has no summary (a part of a job array? merge it first)")
+        spec = json.loads(f.attrs["spec"])
+        axes = list(spec.get("grid", {}).keys())
+        mean = f[f"summary/{a.observable}/mean"][...]
+        err = f[f"summary/{a.observable}/stderr"][...]
+        times = f["grid/times"][...]
+        values = {name: f[f"grid/{name}"][...] for name in axes}
+    if not axes:
+        fail("the sweep has no grid axis: nothing to draw over")
+    label = a.observable.replace("_", " ")
+    t = times[0]
+    first = np.unique(values[axes[0]])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    if len(axes) == 1:
+        order = np.argsort(values[axes[0]])
+        image = left.pcolormesh(t, np.arange(len(order)), mean[order], shading="nearest", cmap="viridis")
+        left.set_yticks(np.arange(len(order)), [f"{v:g}" for v in values[axes[0]][order]])
+        left.set_xlabel("t")
+        left.set_ylabel(axes[0])
+        fig.colorbar(image, ax=left, label=f"mean {label}")
+        for g in order:
+            right.plot(t, mean[g], label=f"{axes[0]} = {values[axes[0]][g]:g}")
+            right.fill_between(t, mean[g] - err[g], mean[g] + err[g], alpha=0.25)
+        right.set_xlabel("t")
+    else:
+        k = len(t) - 1 if a.time is None else int(np.argmin(np.abs(t - a.time)))
+        second = np.unique(values[axes[1]])
+        grid = np.full((len(second), len(first)), np.nan)
+        for g in range(mean.shape[0]):
+            i = np.searchsorted(second, values[axes[1]][g])
+            j = np.searchsorted(first, values[axes[0]][g])
+            grid[i, j] = mean[g, k]  # further axes: the last point wins (choose --time per slice)
+        image = left.pcolormesh(np.arange(len(first)), np.arange(len(second)), grid,
+                                shading="nearest", cmap="viridis")
+        left.set_xticks(np.arange(len(first)), [f"{v:g}" for v in first])
+        left.set_yticks(np.arange(len(second)), [f"{v:g}" for v in second])
+        left.set_xlabel(axes[0])
+        left.set_ylabel(axes[1])
+        left.set_title(f"t = {t[k]:g}")
+        fig.colorbar(image, ax=left, label=f"mean {label}")
+        for v in second:
+            rows = [g for g in range(mean.shape[0]) if values[axes[1]][g] == v]
+            rows.sort(key=lambda g: values[axes[0]][g])
+            x = [values[axes[0]][g] for g in rows]
+            y = np.array([mean[g, k] for g in rows])
+            e = np.array([err[g, k] for g in rows])
+            right.plot(x, y, marker="o", label=f"{axes[1]} = {v:g}")
+            right.fill_between(x, y - e, y + e, alpha=0.25)
+        right.set_xlabel(axes[0])
+    right.set_ylabel(f"mean {label} (± standard error)")
+    right.legend(fontsize=7)
+    right.grid(True, alpha=0.3)
+    fig.suptitle(spec.get("name", os.path.basename(a.results)))
+    fig.tight_layout()
+    fig.savefig(a.out, dpi=130)
+    plt.close(fig)
+    print(f"plot: {a.out}")
+
+
 def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "sweep":
+        plot_sweep(sys.argv[2:])
+        return
     if len(sys.argv) != 2:
         fail("usage: plot_results.py OUT")
     out = sys.argv[1]

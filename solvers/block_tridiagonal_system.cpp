@@ -16,6 +16,41 @@ Eigen::Index panel_start(Eigen::Index p) { return p * kPanel; }
 Eigen::Index panel_width(Eigen::Index N, Eigen::Index p) {
   return std::min(kPanel, N - p * kPanel);
 }
+/// In-place right-looking blocked Cholesky of the lower triangle of A (N×N) on the fixed panels:
+/// for each panel p, factor its diagonal block, solve the panels below it (in parallel), then
+/// update the trailing lower panels (in parallel, each panel by one thread, updates in panel order),
+/// so the factor is the same whatever the thread count. False if a pivot is not positive.
+bool blocked_cholesky(Eigen::MatrixXd& A,
+                      const std::vector<std::pair<Eigen::Index, Eigen::Index>>& pairs, int threads) {
+  const Eigen::Index N = A.rows(), P = panel_count(N);
+  for (Eigen::Index p = 0; p < P; ++p) {
+    const Eigen::Index c0 = panel_start(p), w = panel_width(N, p);
+    auto diagonal = A.block(c0, c0, w, w);
+    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(diagonal);
+    if (llt.info() != Eigen::Success) return false;
+    const Eigen::Index below = N - c0 - w;
+    if (below == 0) break;
+    const auto Lpp = A.block(c0, c0, w, w).triangularView<Eigen::Lower>();
+    // L_ip = A_ip L_ppᵀ⁻¹ for the panels i > p, i.e. solve L_pp X = A_ipᵀ.
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (Eigen::Index i = p + 1; i < P; ++i) {
+      auto Aip = A.block(panel_start(i), c0, panel_width(N, i), w);
+      Aip = Lpp.solve(Aip.transpose()).transpose();
+    }
+    // A_ij −= L_ip L_jpᵀ for p < j ≤ i (the trailing lower panels).
+    const auto count = static_cast<std::ptrdiff_t>(pairs.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::ptrdiff_t q = 0; q < count; ++q) {
+      const auto [i, j] = pairs[q];
+      if (j <= p || i >= P) continue;
+      const Eigen::Index r0 = panel_start(i), rw = panel_width(N, i);
+      const Eigen::Index s0 = panel_start(j), sw = panel_width(N, j);
+      A.block(r0, s0, rw, sw).noalias() -= A.block(r0, c0, rw, w) * A.block(s0, c0, sw, w).transpose();
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 BlockTridiagonalSystem::BlockTridiagonalSystem(int blocks, Eigen::Index block_size)
@@ -45,7 +80,8 @@ bool BlockTridiagonalSystem::factor(double lambda, int threads, double min_diago
   factor_.resize(m);
   factored_ = false;
   Eigen::MatrixXd W(N, N);
-  // Index pairs (i ≥ j) of the lower panels of W_kᵀ W_k, in a fixed order.
+  // Index pairs (i ≥ j) of the lower panels (of W_kᵀ W_k and of the trailing Cholesky updates), in
+  // a fixed order.
   std::vector<std::pair<Eigen::Index, Eigen::Index>> pairs;
   for (Eigen::Index i = 0; i < P; ++i)
     for (Eigen::Index j = 0; j <= i; ++j) pairs.emplace_back(i, j);
@@ -59,8 +95,7 @@ bool BlockTridiagonalSystem::factor(double lambda, int threads, double min_diago
       const double dc = diagonal_[k](c, c);
       S(c, c) += lambda * std::clamp(dc, min_diagonal, 1e32);
     }
-    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(S);  // in place: S becomes L_k
-    if (llt.info() != Eigen::Success) return false;
+    if (!blocked_cholesky(S, pairs, threads)) return false;  // in place: S becomes L_k
     if (k + 1 == m) break;
     const auto L = S.triangularView<Eigen::Lower>();
     const Eigen::MatrixXd& C = coupling_[k];

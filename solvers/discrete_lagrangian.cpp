@@ -41,4 +41,20 @@ bool step_state_jacobian(DiscreteRule rule, const Eigen::VectorXd& xa, const Eig
   return ok;
 }
 
+bool step_state_jacobians(DiscreteRule rule, const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                          double h, Eigen::MatrixXd& M, Eigen::MatrixXd& V,
+                          std::vector<Eigen::MatrixXd>& local) {
+  const Eigen::Index d = Xa.rows(), n = Xa.cols();
+  M.resize(d, n);
+  V.resize(d, n);
+  local.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    Eigen::VectorXd m, v;
+    if (!step_state_jacobian(rule, Xa.col(i), Xb.col(i), h, m, v, local[i])) return false;
+    M.col(i) = m;
+    V.col(i) = v;
+  }
+  return true;
+}
+
 }  // namespace varsphere

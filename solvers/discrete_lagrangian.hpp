@@ -12,6 +12,7 @@
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/solvers/discrete_rule.hpp>
+#include <varsphere/solvers/factored_step_jacobian.hpp>
 #include <vector>
 
 namespace varsphere {
@@ -77,6 +78,12 @@ bool step_state_jacobian(DiscreteRule rule, const Eigen::VectorXd& xa, const Eig
                          double h, Eigen::VectorXd& m, Eigen::VectorXd& v,
                          Eigen::MatrixXd& jacobian);
 
+/// Every token's step state (columns of M and V) and its step_state_jacobian; false at the cut
+/// locus. Compiled once.
+bool step_state_jacobians(DiscreteRule rule, const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                          double h, Eigen::MatrixXd& M, Eigen::MatrixXd& V,
+                          std::vector<Eigen::MatrixXd>& local);
+
 /// For a Lagrangian with closed-form residual Jacobians: the step residual sqrt(h)·r(t*, M, V) and
 /// its Jacobians with respect to the step's end nodes, Ja = ∂/∂X_a and Jb = ∂/∂X_b (m × nd,
 /// ambient, column i·d + c = ∂/∂x_{i,c}). The Lagrangian's ∂r/∂M, ∂r/∂V are chained with the
@@ -86,14 +93,9 @@ bool step_residual_jacobians(const L& lagrangian, DiscreteRule rule, double t_a,
                              const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
                              Eigen::VectorXd& r, Eigen::MatrixXd& Ja, Eigen::MatrixXd& Jb) {
   const Eigen::Index d = Xa.rows(), n = Xa.cols();
-  Eigen::MatrixXd M(d, n), V(d, n);
-  std::vector<Eigen::MatrixXd> local(n);  // rows (m_i, v_i), columns (a_i, b_i)
-  for (Eigen::Index i = 0; i < n; ++i) {
-    Eigen::VectorXd m, v;
-    if (!step_state_jacobian(rule, Xa.col(i), Xb.col(i), h, m, v, local[i])) return false;
-    M.col(i) = m;
-    V.col(i) = v;
-  }
+  Eigen::MatrixXd M, V;
+  std::vector<Eigen::MatrixXd> local;  // rows (m_i, v_i), columns (a_i, b_i)
+  if (!step_state_jacobians(rule, Xa, Xb, h, M, V, local)) return false;
   Eigen::MatrixXd JM, JV;
   lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
   const double root_h = std::sqrt(h);
@@ -106,6 +108,53 @@ bool step_residual_jacobians(const L& lagrangian, DiscreteRule rule, double t_a,
       target.middleCols(i * d, d) =
           root_h * (JM.middleCols(i * d, d) * local[i].block(0, side * d, d, d) +
                     JV.middleCols(i * d, d) * local[i].block(d, side * d, d, d));
+    }
+  }
+  return true;
+}
+
+/// The step residual sqrt(h)·r(t*, M, V) and its Jacobians in factored form
+/// (factored_step_jacobian.hpp): S = √h ∂r/∂M, M_a, M_b from each token's step state, E from ∂r/∂V.
+/// Dense when ∂r/∂V is not token-local; Undefined at the cut locus.
+template <AnalyticLeastSquaresLagrangian L>
+FactoredStep factored_step_residual_jacobians(const L& lagrangian, DiscreteRule rule, double t_a,
+                                              double h, const Eigen::MatrixXd& Xa,
+                                              const Eigen::MatrixXd& Xb, Eigen::VectorXd& r,
+                                              FactoredStepJacobian& J) {
+  Eigen::MatrixXd M, V;
+  std::vector<Eigen::MatrixXd> local;
+  if (!step_state_jacobians(rule, Xa, Xb, h, M, V, local)) return FactoredStep::Undefined;
+  Eigen::MatrixXd JM, JV;
+  lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
+  const double root_h = std::sqrt(h);
+  r *= root_h;
+  return factor_step_jacobian(root_h, JM, JV, local, J) ? FactoredStep::Ok : FactoredStep::Dense;
+}
+
+/// For a Lagrangian with closed-form residual Jacobians: the one-sided gradients ∇_{X_a} L_d and
+/// ∇_{X_b} L_d (d×n, each where its pointer is not null) of L_d = ½|r̃|², as J_aᵀr̃ with
+/// J_a = √h(∂r/∂M·M_a + ∂r/∂V·V_a) applied token by token (no m × nd Jacobian per node is formed).
+/// False at the cut locus.
+template <AnalyticLeastSquaresLagrangian L>
+bool closed_form_step_gradients(const L& lagrangian, DiscreteRule rule, double t_a, double h,
+                                const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                                Eigen::MatrixXd* grad_a, Eigen::MatrixXd* grad_b) {
+  const Eigen::Index d = Xa.rows(), n = Xa.cols();
+  Eigen::MatrixXd M, V;
+  std::vector<Eigen::MatrixXd> local;
+  if (!step_state_jacobians(rule, Xa, Xb, h, M, V, local)) return false;
+  Eigen::VectorXd r;
+  Eigen::MatrixXd JM, JV;
+  lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
+  // r̃ = √h r and J̃ = √h J: J̃ᵀr̃ = h Jᵀr.
+  const Eigen::VectorXd u = h * (JM.transpose() * r), w = h * (JV.transpose() * r);
+  for (int side = 0; side < 2; ++side) {
+    Eigen::MatrixXd* out = side == 0 ? grad_a : grad_b;
+    if (out == nullptr) continue;
+    out->resize(d, n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      out->col(i) = local[i].block(0, side * d, d, d).transpose() * u.segment(i * d, d) +
+                    local[i].block(d, side * d, d, d).transpose() * w.segment(i * d, d);
     }
   }
   return true;

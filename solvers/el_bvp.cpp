@@ -255,7 +255,14 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
             return use_split ? model.split_step_residuals(k * h, h, offset, Xa, Xb, r, Ja, Jb)
                              : model.step_residuals(k * h, h, Xa, Xb, r, Ja, Jb);
           },
-          options.threads);
+          options.threads,
+          [&model, h, offset, use_split](int k, const Eigen::MatrixXd& Xa,
+                                         const Eigen::MatrixXd& Xb, Eigen::VectorXd& r,
+                                         FactoredStepJacobian& J) {
+            return use_split
+                       ? model.factored_split_step_residuals(k * h, h, offset, Xa, Xb, r, J)
+                       : model.factored_step_residuals(k * h, h, Xa, Xb, r, J);
+          });
       auto store = [&] {
         for (int k = 1; k < K; ++k) Eigen::Map<Eigen::MatrixXd>(layout.block(k, 0), d, n) = nodes[k];
       };

@@ -44,15 +44,7 @@ class LagrangianStepModel final : public StepModel {
     if constexpr (AnalyticLeastSquaresLagrangian<L>) {
       if (closed_) {
         // L_d = ½|r̃|², so a one-sided gradient is Jᵀr̃ with the closed-form Jacobian.
-        Eigen::VectorXd r;
-        Eigen::MatrixXd Ja, Jb;
-        if (!step_residual_jacobians(l_, rule_, t_a, h, Xa, Xb, r, Ja, Jb)) return false;
-        for (auto [J, out] : {std::pair{&Ja, grad_a}, std::pair{&Jb, grad_b}}) {
-          if (out == nullptr) continue;
-          const Eigen::VectorXd g = J->transpose() * r;
-          *out = Eigen::Map<const Eigen::MatrixXd>(g.data(), d, n);
-        }
-        return true;
+        return closed_form_step_gradients(l_, rule_, t_a, h, Xa, Xb, grad_a, grad_b);
       }
     }
     {
@@ -162,6 +154,25 @@ class LagrangianStepModel final : public StepModel {
   }
 
   bool closed_form_jacobians() const override { return closed_; }
+
+  FactoredStep factored_step_residuals(double t_a, double h, const Eigen::MatrixXd& Xa,
+                                       const Eigen::MatrixXd& Xb, Eigen::VectorXd& r,
+                                       FactoredStepJacobian& J) const override {
+    if constexpr (AnalyticLeastSquaresLagrangian<L>) {
+      if (closed_) return factored_step_residual_jacobians(l_, rule_, t_a, h, Xa, Xb, r, J);
+    }
+    return FactoredStep::Dense;
+  }
+
+  FactoredStep factored_split_step_residuals(double t_a, double h, double offset,
+                                             const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                                             Eigen::VectorXd& s,
+                                             FactoredStepJacobian& J) const override {
+    if constexpr (SplitLeastSquaresLagrangian<L> && AnalyticLeastSquaresLagrangian<L>) {
+      if (closed_) return split_factored_step_residuals(l_, rule_, t_a, h, offset, Xa, Xb, s, J);
+    }
+    return FactoredStep::Dense;
+  }
 
   bool splits() const override { return SplitLeastSquaresLagrangian<L>; }
 

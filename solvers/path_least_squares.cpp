@@ -71,13 +71,17 @@ struct PathLeastSquares::Linearization {
 struct PathLeastSquares::Workspace {
   Eigen::VectorXd s;
   Eigen::MatrixXd Ja, Jb, Ta, Tb;
+  FactoredStepJacobian F;
+  Eigen::MatrixXd G, Ya, Yb, SEa, SEb, Za, Zb;
 };
 
 PathLeastSquares::PathLeastSquares(std::vector<Eigen::MatrixXd>& path, Eigen::Index residual_size,
-                                   PathStepResidual step, int threads)
+                                   PathStepResidual step, int threads,
+                                   PathFactoredStepResidual factored)
     : path_(path),
       m_(residual_size),
       step_(std::move(step)),
+      factored_(std::move(factored)),
       threads_(std::max(threads, 1)),
       workspaces_(std::make_unique<Workspace[]>(threads_)) {
   if (path_.size() < 2) throw InvalidInput("PathLeastSquares: a path needs at least two nodes");
@@ -88,9 +92,91 @@ double PathLeastSquares::bytes(int K, Eigen::Index d, Eigen::Index n, Eigen::Ind
                                int threads) {
   const double nd = static_cast<double>(n) * static_cast<double>(d);
   const double N = static_cast<double>(n) * static_cast<double>(d - 1);
-  const double per_thread = 8.0 * 4.0 * static_cast<double>(residual_size) * nd;
+  // Dense step Jacobians (4 m × nd) or the factored ones (S, SᵀS and four nd × N products).
+  const double per_thread = 8.0 * (4.0 * static_cast<double>(residual_size) * nd + nd * nd + 4.0 * nd * N);
   return (K > 1 ? BlockTridiagonalSystem::bytes(K - 1, n * (d - 1)) : 0.0) +
          8.0 * 4.0 * (K + 1) * nd + 8.0 * 3.0 * K * N + std::max(threads, 1) * per_thread;
+}
+
+void PathLeastSquares::add_factored_step(int k, Workspace& w, Linearization& lin) const {
+  // T = S·P + E' + Z' per side in tangent coordinates (P = M·B block-diagonal, E' = E·B token
+  // blocks, Z' = Z·B dense rows); with G = SᵀS and Y = Sᵀ T = G·P + SᵀE':
+  //   T_aᵀT_b = P_aᵀ Y_b + (SᵀE'_a)ᵀ P_b + E'_aᵀE'_b + Z'_aᵀZ'_b,   T_aᵀs = P_aᵀ Sᵀs + E'_aᵀs + Z'_aᵀs.
+  const int K = static_cast<int>(path_.size()) - 1;
+  const Eigen::Index d = path_[0].rows(), n = path_[0].cols(), t = d - 1, N = n * t, nd = n * d;
+  const bool free_a = k > 0, free_b = k + 1 < K;
+  const FactoredStepJacobian& F = w.F;
+  const Eigen::VectorXd& s = w.s;
+  std::vector<Eigen::MatrixXd> Pa(n), Pb(n), Ea(n), Eb(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (free_a) {
+      const Eigen::MatrixXd B = sphere::tangent_basis(path_[k].col(i));
+      Pa[i] = F.Ma[i] * B;
+      Ea[i] = F.Ea[i] * B;
+    }
+    if (free_b) {
+      const Eigen::MatrixXd B = sphere::tangent_basis(path_[k + 1].col(i));
+      Pb[i] = F.Mb[i] * B;
+      Eb[i] = F.Eb[i] * B;
+    }
+  }
+  w.G.setZero(nd, nd);
+  w.G.selfadjointView<Eigen::Lower>().rankUpdate(F.S.transpose());
+  w.G.triangularView<Eigen::StrictlyUpper>() = w.G.transpose();
+  const Eigen::VectorXd Ss = F.S.transpose() * s;
+  auto side = [&](const std::vector<Eigen::MatrixXd>& P, const std::vector<Eigen::MatrixXd>& E,
+                  const Eigen::MatrixXd& Z, Eigen::MatrixXd& SE, Eigen::MatrixXd& Y,
+                  Eigen::MatrixXd& Zt, const Eigen::MatrixXd& X) {
+    SE.setZero(nd, N);
+    Y.resize(nd, N);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      if (F.local_rows[j] > 0) {
+        SE.middleCols(j * t, t).noalias() =
+            F.S.middleRows(F.local_row[j], F.local_rows[j]).transpose() * E[j];
+      }
+      Y.middleCols(j * t, t).noalias() = w.G.middleCols(j * d, d) * P[j];
+    }
+    Y += SE;
+    to_tangent(Z, X, Zt);
+  };
+  if (free_a) side(Pa, Ea, F.Za, w.SEa, w.Ya, w.Za, path_[k]);
+  if (free_b) side(Pb, Eb, F.Zb, w.SEb, w.Yb, w.Zb, path_[k + 1]);
+  // P_lᵀ Y_r + (SE_l)ᵀ P_r + E'_lᵀE'_r + Z'_lᵀZ'_r into `out` (N × N).
+  auto add_block = [&](const std::vector<Eigen::MatrixXd>& Pl, const std::vector<Eigen::MatrixXd>& El,
+                       const Eigen::MatrixXd& SEl, const Eigen::MatrixXd& Zl,
+                       const std::vector<Eigen::MatrixXd>& Pr, const std::vector<Eigen::MatrixXd>& Er,
+                       const Eigen::MatrixXd& Yr, const Eigen::MatrixXd& Zr, Eigen::MatrixXd& out) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      out.middleRows(i * t, t).noalias() += Pl[i].transpose() * Yr.middleRows(i * d, d);
+      out.middleCols(i * t, t).noalias() += SEl.middleRows(i * d, d).transpose() * Pr[i];
+      if (F.local_rows[i] > 0) out.block(i * t, i * t, t, t).noalias() += El[i].transpose() * Er[i];
+    }
+    if (Zl.rows() > 0) out.noalias() += Zl.transpose() * Zr;
+  };
+  auto gradient = [&](const std::vector<Eigen::MatrixXd>& P, const std::vector<Eigen::MatrixXd>& E,
+                      const Eigen::MatrixXd& Zt, Eigen::Ref<Eigen::VectorXd> g) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      g.segment(i * t, t).noalias() += P[i].transpose() * Ss.segment(i * d, d);
+      if (F.local_rows[i] > 0) {
+        g.segment(i * t, t).noalias() +=
+            E[i].transpose() * s.segment(F.local_row[i], F.local_rows[i]);
+      }
+    }
+    for (std::size_t r = 0; r < F.dense_rows.size(); ++r) {
+      g.noalias() += Zt.row(static_cast<Eigen::Index>(r)).transpose() * s(F.dense_rows[r]);
+    }
+  };
+  if (free_a) {
+    add_block(Pa, Ea, w.SEa, w.Za, Pa, Ea, w.Ya, w.Za, lin.system.diagonal(k - 1));
+    gradient(Pa, Ea, w.Za, lin.gradient.segment((k - 1) * N, N));
+  }
+  if (free_b) {
+    add_block(Pb, Eb, w.SEb, w.Zb, Pb, Eb, w.Yb, w.Zb, lin.system.diagonal(k));
+    gradient(Pb, Eb, w.Zb, lin.gradient.segment(k * N, N));
+  }
+  if (free_a && free_b) {
+    add_block(Pa, Ea, w.SEa, w.Za, Pb, Eb, w.Yb, w.Zb, lin.system.coupling(k - 1));
+  }
 }
 
 bool PathLeastSquares::linearize(Linearization& lin) {
@@ -105,7 +191,26 @@ bool PathLeastSquares::linearize(Linearization& lin) {
   for (int parity = 0; parity < 2; ++parity) {
     for_steps(parity, K, threads_, [&](int k) {
       Workspace& w = workspaces_[omp_get_thread_num()];
-      auto& [s, Ja, Jb, Ta, Tb] = w;
+      if (factored_) {
+        const FactoredStep how = factored_(k, path_[k], path_[k + 1], w.s, w.F);
+        if (how == FactoredStep::Undefined || (how == FactoredStep::Ok && !w.s.allFinite())) {
+          ok[k] = 0;
+          return;
+        }
+        if (how == FactoredStep::Ok) {
+          if (w.s.size() != m_ || w.F.S.rows() != m_ || w.F.S.cols() != nd) {
+            throw Error("PathLeastSquares: a factored step Jacobian has the wrong shape");
+          }
+          cost[k] = 0.5 * w.s.squaredNorm();
+          add_factored_step(k, w, lin);
+          return;
+        }
+      }
+      auto& s = w.s;
+      auto& Ja = w.Ja;
+      auto& Jb = w.Jb;
+      auto& Ta = w.Ta;
+      auto& Tb = w.Tb;
       if (!step_(k, path_[k], path_[k + 1], s, &Ja, &Jb) || !s.allFinite() || !Ja.allFinite() ||
           !Jb.allFinite()) {
         ok[k] = 0;

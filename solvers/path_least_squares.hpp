@@ -4,7 +4,8 @@
 // over the interior nodes X_1..X_{K−1} of a path whose ends X_0, X_K are fixed. A step residual
 // couples only neighbouring nodes, so the Gauss–Newton matrix JᵀJ is block-tridiagonal with dense
 // blocks of size N = n(d−1) (every token of a node may couple with every token of the next): it is
-// assembled step by step in tangent coordinates (the orthonormal basis B(x) of
+// assembled step by step in tangent coordinates, from factored Jacobians when the residual has
+// them (one product SᵀS per step, factored_step_jacobian.hpp) and from dense ones otherwise, (the orthonormal basis B(x) of
 // manifolds/sphere.hpp for each token; a step δ moves token x to exp_x(B(x)δ)) and solved by
 // BlockTridiagonalSystem. Ceres' sparse normal Cholesky would treat the same matrix as n² sparse
 // blocks per node pair; here it costs (7/3)N³ per node and a product (2N)²·m per step.
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <varsphere/solvers/factored_step_jacobian.hpp>
 #include <vector>
 
 namespace varsphere {
@@ -35,6 +37,12 @@ namespace varsphere {
 using PathStepResidual =
     std::function<bool(int k, const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
                        Eigen::VectorXd& s, Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb)>;
+
+/// Optionally, the same residual with factored Jacobians (factored_step_jacobian.hpp): Ok, Undefined
+/// (the step is rejected), or Dense (use PathStepResidual for this step).
+using PathFactoredStepResidual =
+    std::function<FactoredStep(int k, const Eigen::MatrixXd& Xa, const Eigen::MatrixXd& Xb,
+                               Eigen::VectorXd& s, FactoredStepJacobian& J)>;
 
 /// What the solver reports after every iteration.
 struct PathIteration {
@@ -82,7 +90,7 @@ class PathLeastSquares {
   /// the length m of every step residual. The path is updated in place by minimize() and
   /// gauss_newton_step().
   PathLeastSquares(std::vector<Eigen::MatrixXd>& path, Eigen::Index residual_size,
-                   PathStepResidual step, int threads);
+                   PathStepResidual step, int threads, PathFactoredStepResidual factored = {});
   ~PathLeastSquares();
   PathLeastSquares(const PathLeastSquares&) = delete;
   PathLeastSquares& operator=(const PathLeastSquares&) = delete;
@@ -102,12 +110,14 @@ class PathLeastSquares {
   struct Linearization;
   struct Workspace;
   bool linearize(Linearization& lin);
+  void add_factored_step(int k, Workspace& w, Linearization& lin) const;
   bool cost_at(const std::vector<Eigen::MatrixXd>& path, double& cost) const;
   std::vector<Eigen::MatrixXd> moved(const Eigen::VectorXd& delta) const;
 
   std::vector<Eigen::MatrixXd>& path_;
   Eigen::Index m_;
   PathStepResidual step_;
+  PathFactoredStepResidual factored_;
   int threads_;
   std::unique_ptr<Workspace[]> workspaces_;  // one per thread
 };

@@ -84,4 +84,52 @@ bool split_step_residuals(const L& lagrangian, DiscreteRule rule, double t_a, do
   return true;
 }
 
+/// The split step residual s = [R r̃ ; sqrt(2(c + offset))] with factored Jacobians
+/// (factored_step_jacobian.hpp): S = √h R ∂r/∂M, E from R ∂r/∂V, and the defect row as the one
+/// dense row, its gradient assembled from the same pieces as in split_step_residuals.
+template <SplitLeastSquaresLagrangian L>
+  requires AnalyticLeastSquaresLagrangian<L>
+FactoredStep split_factored_step_residuals(const L& lagrangian, DiscreteRule rule, double t_a,
+                                           double h, double offset, const Eigen::MatrixXd& Xa,
+                                           const Eigen::MatrixXd& Xb, Eigen::VectorXd& s,
+                                           FactoredStepJacobian& J) {
+  const Eigen::Index d = Xa.rows(), n = Xa.cols();
+  Eigen::MatrixXd M, V;
+  std::vector<Eigen::MatrixXd> local;
+  if (!step_state_jacobians(rule, Xa, Xb, h, M, V, local)) return FactoredStep::Undefined;
+  Eigen::VectorXd r;
+  Eigen::MatrixXd JM, JV;
+  lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
+  const double root_h = std::sqrt(h);
+  r *= root_h;
+  const Eigen::VectorXd partner = lagrangian.partner_rows(r);
+  const double shifted = detail::split_defect(lagrangian, r, partner, Xa, Xb) + offset;
+  if (!(shifted > 0) || !std::isfinite(shifted)) return FactoredStep::Undefined;
+  const Eigen::MatrixXd RJM = lagrangian.partner_rows(JM), RJV = lagrangian.partner_rows(JV);
+  const Eigen::Index m = partner.size();
+  if (!factor_step_jacobian(root_h, RJM, RJV, local, J, 1)) return FactoredStep::Dense;
+  const double root = std::sqrt(2 * shifted);
+  s.resize(m + 1);
+  s.head(m) = partner;
+  s(m) = root;
+  // ∇c = J̃ᵀr̃ − (RJ̃)ᵀRr̃ ± ∇Φ with J̃ = √h(JM·M_side + JV·V_side), token by token.
+  const Eigen::VectorXd u = root_h * (JM.transpose() * r - RJM.transpose() * partner);
+  const Eigen::VectorXd w = root_h * (JV.transpose() * r - RJV.transpose() * partner);
+  const Eigen::MatrixXd grad_a = lagrangian.split_potential_gradient(Xa);
+  const Eigen::MatrixXd grad_b = lagrangian.split_potential_gradient(Xb);
+  J.dense_rows = {m};
+  J.Za.resize(1, n * d);
+  J.Zb.resize(1, n * d);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto ui = u.segment(i * d, d), wi = w.segment(i * d, d);
+    J.Za.middleCols(i * d, d) = (local[i].block(0, 0, d, d).transpose() * ui +
+                                 local[i].block(d, 0, d, d).transpose() * wi + grad_a.col(i))
+                                    .transpose() / root;
+    J.Zb.middleCols(i * d, d) = (local[i].block(0, d, d, d).transpose() * ui +
+                                 local[i].block(d, d, d, d).transpose() * wi - grad_b.col(i))
+                                    .transpose() / root;
+  }
+  return FactoredStep::Ok;
+}
+
 }  // namespace varsphere

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 #include <varsphere/solvers/discrete_rule.hpp>
+#include <varsphere/solvers/factored_step_jacobian.hpp>
 
 namespace varsphere {
 
@@ -42,6 +43,15 @@ class StepModel {
                               Eigen::MatrixXd* Jb) const = 0;
   /// True if step_residuals' Jacobians come from closed forms (else automatic differentiation).
   virtual bool closed_form_jacobians() const = 0;
+  /// Least squares: step_residuals with the Jacobians in factored form (factored_step_jacobian.hpp),
+  /// which the node-block solver assembles four times faster. Dense (the default): not available
+  /// here, use step_residuals.
+  virtual FactoredStep factored_step_residuals(double /*t_a*/, double /*h*/,
+                                               const Eigen::MatrixXd& /*Xa*/,
+                                               const Eigen::MatrixXd& /*Xb*/, Eigen::VectorXd& /*r*/,
+                                               FactoredStepJacobian& /*J*/) const {
+    return FactoredStep::Dense;
+  }
 
   /// True for a SplitLeastSquaresLagrangian (least-squares partner + null Lagrangian;
   /// split_step.hpp).
@@ -52,6 +62,15 @@ class StepModel {
   virtual bool split_step_residuals(double t_a, double h, double offset, const Eigen::MatrixXd& Xa,
                                     const Eigen::MatrixXd& Xb, Eigen::VectorXd& s,
                                     Eigen::MatrixXd* Ja, Eigen::MatrixXd* Jb) const = 0;
+  /// Split only: split_step_residuals with factored Jacobians (Dense: not available).
+  virtual FactoredStep factored_split_step_residuals(double /*t_a*/, double /*h*/,
+                                                     double /*offset*/,
+                                                     const Eigen::MatrixXd& /*Xa*/,
+                                                     const Eigen::MatrixXd& /*Xb*/,
+                                                     Eigen::VectorXd& /*s*/,
+                                                     FactoredStepJacobian& /*J*/) const {
+    return FactoredStep::Dense;
+  }
   /// Split only: the defect c of the step.
   virtual bool split_step_defect(double t_a, double h, const Eigen::MatrixXd& Xa,
                                  const Eigen::MatrixXd& Xb, double& defect) const = 0;

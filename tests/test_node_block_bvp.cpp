@@ -13,6 +13,7 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/block_tridiagonal_system.hpp>
 #include <varsphere/solvers/discrete_action.hpp>
+#include <varsphere/solvers/lagrangian_step_model.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
@@ -178,4 +179,80 @@ TEST_CASE("a solve stopped by its callback returns the current path as not conve
   CHECK(stopped.action < start.action);
   // The DEL estimate is |gradient|_∞/h, at most the true DEL maximum.
   CHECK(seen[1].del_estimate <= stopped.del_residual_max * (1 + 1e-12));
+}
+
+namespace {
+// The same model without its factored Jacobians: the solver assembles from the dense ones.
+class DenseOnly final : public StepModel {
+ public:
+  explicit DenseOnly(const StepModel& inner) : inner_(inner) {}
+  DiscreteRule rule() const override { return inner_.rule(); }
+  bool step_value(double t, double h, const MatrixXd& a, const MatrixXd& b, double& v) const override {
+    return inner_.step_value(t, h, a, b, v);
+  }
+  bool step_gradients(double t, double h, const MatrixXd& a, const MatrixXd& b, MatrixXd* ga,
+                      MatrixXd* gb) const override {
+    return inner_.step_gradients(t, h, a, b, ga, gb);
+  }
+  void lagrangian_gradients(double t, const MatrixXd& X, const MatrixXd& V, MatrixXd& Lx,
+                            MatrixXd& Lv) const override {
+    inner_.lagrangian_gradients(t, X, V, Lx, Lv);
+  }
+  bool least_squares() const override { return inner_.least_squares(); }
+  Eigen::Index residual_size(Eigen::Index d, Eigen::Index n) const override {
+    return inner_.residual_size(d, n);
+  }
+  bool step_residuals(double t, double h, const MatrixXd& a, const MatrixXd& b, VectorXd& r,
+                      MatrixXd* Ja, MatrixXd* Jb) const override {
+    return inner_.step_residuals(t, h, a, b, r, Ja, Jb);
+  }
+  bool closed_form_jacobians() const override { return inner_.closed_form_jacobians(); }
+  bool splits() const override { return inner_.splits(); }
+  Eigen::Index split_residual_size(Eigen::Index d, Eigen::Index n) const override {
+    return inner_.split_residual_size(d, n);
+  }
+  bool split_step_residuals(double t, double h, double c, const MatrixXd& a, const MatrixXd& b,
+                            VectorXd& s, MatrixXd* Ja, MatrixXd* Jb) const override {
+    return inner_.split_step_residuals(t, h, c, a, b, s, Ja, Jb);
+  }
+  bool split_step_defect(double t, double h, const MatrixXd& a, const MatrixXd& b,
+                         double& c) const override {
+    return inner_.split_step_defect(t, h, a, b, c);
+  }
+  double split_potential(const MatrixXd& X) const override { return inner_.split_potential(X); }
+
+ private:
+  const StepModel& inner_;
+};
+}  // namespace
+
+TEST_CASE("factored step Jacobians give the dense assembly's solve (flow matching, De Giorgi split)") {
+  Rng rng(175);
+  const int d = 4, n = 7, K = 10;
+  const MatrixXd X0 = product::random_point(rng, d, n);
+  const AttentionField general(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
+                               {AttentionNormalization::Softmax, 1.3, 1.0});
+  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.5, d);
+  const FlowMatchingLagrangian fm{general};
+  const Trajectory fm_flow = flow_on_grid(general, X0, 1.0, K, 1e-13, 1e-14);
+  const Trajectory dg_flow = flow_on_grid(dg.field(), X0, 1.0, K, 1e-13, 1e-14);
+  const LagrangianStepModel<FlowMatchingLagrangian<AttentionField>> fm_model(fm, DiscreteRule::Midpoint);
+  const LagrangianStepModel<DeGiorgiLagrangian> dg_model(dg, DiscreteRule::Midpoint);
+  // Both a zero-residual problem (the flow's end) and a far end (nonzero residuals).
+  const MatrixXd far = product::random_point(rng, d, n);
+  for (const auto& [model, end] : {std::pair<const StepModel*, MatrixXd>{&fm_model, fm_flow.frames.back()},
+                                   {&fm_model, far},
+                                   {&dg_model, dg_flow.frames.back()}}) {
+    BvpOptions options;
+    options.del_tolerance = 1e-10;
+    options.max_iterations = 30;
+    const BvpResult factored = solve_bvp(*model, X0, end, 1.0, K, options);
+    const BvpResult dense = solve_bvp(DenseOnly(*model), X0, end, 1.0, K, options);
+    CAPTURE(factored.status);
+    CHECK(factored.iterations == dense.iterations);
+    CHECK(factored.null_lagrangian_split == dense.null_lagrangian_split);
+    const double gap = compare_paths(factored.path, dense.path).sup_distance;
+    MESSAGE("factored vs dense assembly: " << gap << " after " << factored.iterations << " iterations");
+    CHECK(gap <= 1e-12);
+  }
 }

@@ -31,6 +31,12 @@ else()
   message(FATAL_ERROR "a journal folder was left after a completed sweep")
 endif()
 
+# The plot script draws the results (a heat map and curves with error bands).
+run_ok(${PYTHON} ${PLOT} sweep ${WORK}/one.h5 --out ${WORK}/one.png)
+if(NOT EXISTS ${WORK}/one.png)
+  message(FATAL_ERROR "plot_results.py sweep wrote no picture")
+endif()
+
 # Merging an incomplete set of parts is refused, and so is a part of another spec.
 execute_process(COMMAND ${EXE} sweep-merge ${WORK}/part0.h5 ${WORK}/part1.h5 --out ${WORK}/bad.h5
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
