@@ -70,6 +70,7 @@ const std::map<std::string, ParameterSlot>& parameter_slots() {
       {"A_file", {Kind::Text, nullptr, nullptr, &SweepParameters::A_file}},
       {"V_file", {Kind::Text, nullptr, nullptr, &SweepParameters::V_file}},
       {"weights_per", {Kind::Text, nullptr, nullptr, &SweepParameters::weights_per}},
+      {"delta", {Kind::Number, &SweepParameters::delta}},
   };
   return slots;
 }
@@ -155,8 +156,11 @@ void check_point(const SweepParameters& p, const std::string& at) {
     }
   }
   if (p.init == "file" && p.init_file.empty()) bad("init kind 'file' needs init.file");
-  const auto weights = {"identity", "gaussian", "goe", "wishart", "signed-normalized", "file"};
-  if (!one_of(p.A, weights)) bad("weights.A must be identity, gaussian, goe, wishart, signed-normalized or file");
+  const auto weights = {"identity", "gaussian", "goe", "wishart", "signed-normalized", "anisotropic",
+                        "file"};
+  if (!one_of(p.A, weights)) {
+    bad("weights.A must be identity, gaussian, goe, wishart, signed-normalized, anisotropic or file");
+  }
   if (!one_of(p.V, weights) && p.V != "tied") bad("weights.V must be one of the A kinds or tied");
   if (p.A == "file" && p.A_file.empty()) bad("weights.A = file needs weights.A_file");
   if (p.V == "file" && p.V_file.empty()) bad("weights.V = file needs weights.V_file");
@@ -207,9 +211,15 @@ void check_times_on_steps(const SweepParameters& p, const std::vector<double>& t
   }
 }
 
-Eigen::MatrixXd random_weight(const std::string& kind, const std::string& file, Rng& rng, int d) {
+Eigen::MatrixXd random_weight(const std::string& kind, const std::string& file, double delta,
+                              Rng& rng, int d) {
   const double sd = std::sqrt(static_cast<double>(d));
   if (kind == "identity") return Eigen::MatrixXd::Identity(d, d);
+  if (kind == "anisotropic") {
+    Eigen::MatrixXd D = Eigen::MatrixXd::Identity(d, d);
+    D(d - 1, d - 1) = delta;
+    return D;
+  }
   if (kind == "gaussian") return rng.normal_matrix(d, d) * rng.normal_matrix(d, d) / sd;
   if (kind == "goe") {
     const Eigen::MatrixXd G = rng.normal_matrix(d, d);
@@ -334,6 +344,11 @@ SweepSpec parse_sweep_spec(const std::string& json_text, const std::filesystem::
     } else if (key == "seed") {
       if (!v.is_number_unsigned()) throw InvalidInput("sweep spec: seed must be an integer >= 0");
       spec.seed = v.get<std::uint64_t>();
+    } else if (key == "seed_derivation") {
+      if (!v.is_string() || (v.get<std::string>() != "hash" && v.get<std::string>() != "offset")) {
+        throw InvalidInput("sweep spec: seed_derivation must be hash or offset");
+      }
+      spec.seed_derivation = v.get<std::string>();
     } else if (key == "flow" || key == "init" || key == "weights") {
       if (!v.is_object()) throw InvalidInput("sweep spec: " + key + " must be an object");
       for (auto field = v.begin(); field != v.end(); ++field) {
@@ -395,7 +410,7 @@ SweepSpec parse_sweep_spec(const std::string& json_text, const std::filesystem::
       }
     } else {
       throw InvalidInput("sweep spec: unknown key '" + key + "' (keys: name, description, grid, "
-                         "seeds, seed, flow, init, weights, observe)");
+                         "seeds, seed, seed_derivation, flow, init, weights, observe)");
     }
   }
   spec.canonical = root.dump();
@@ -465,14 +480,16 @@ SweepDraw draw_sweep_run(const SweepSpec& spec, std::int64_t index) {
   const auto grid = static_cast<std::uint64_t>(index / spec.seeds);
   const auto seed_index = static_cast<std::uint64_t>(index % spec.seeds);
   const SweepParameters p = spec.point(static_cast<int>(grid));
-  Rng init_rng(derive_seed(spec.seed, grid, seed_index, 0));
-  Rng weight_rng(p.weights_per == "run"
-                     ? derive_seed(spec.seed, grid, seed_index, 1)
-                     : derive_seed(spec.seed, grid, std::numeric_limits<std::uint64_t>::max(), 1));
+  const std::uint64_t weight_index =
+      p.weights_per == "run" ? seed_index : std::numeric_limits<std::uint64_t>::max();
+  const bool offset = spec.seed_derivation == "offset";
+  Rng init_rng(offset ? spec.seed + seed_index : derive_seed(spec.seed, grid, seed_index, 0));
+  Rng weight_rng(offset ? spec.seed + (p.weights_per == "run" ? seed_index : 0) + (1ull << 32)
+                        : derive_seed(spec.seed, grid, weight_index, 1));
   SweepDraw draw;
   draw.X0 = initial_condition(p, init_rng);
-  draw.A = random_weight(p.A, p.A_file, weight_rng, p.d);
-  draw.V = p.V == "tied" ? draw.A : random_weight(p.V, p.V_file, weight_rng, p.d);
+  draw.A = random_weight(p.A, p.A_file, p.delta, weight_rng, p.d);
+  draw.V = p.V == "tied" ? draw.A : random_weight(p.V, p.V_file, p.delta, weight_rng, p.d);
   return draw;
 }
 

@@ -51,10 +51,12 @@ struct SweepParameters {
   double rho = 0.5;
   std::string init_file;
   /// Weights A (scores) and V (values): identity; gaussian G₁G₂/√d; goe (G + Gᵀ)/√(2d);
-  /// wishart GGᵀ/√d; signed-normalized ±G/‖G‖₂ (a random sign); file (A_file / V_file);
+  /// wishart GGᵀ/√d; signed-normalized ±G/‖G‖₂ (a random sign); anisotropic
+  /// diag(1, …, 1, delta) (BKKRW's D = diag(1, δ) on the circle); file (A_file / V_file);
   /// V also "tied" (V = A).
   std::string A = "identity", V = "identity";
   std::string A_file, V_file;
+  double delta = 1.0;
   std::string weights_per = "run";  ///< run | point: drawn for every run or once per grid point
 };
 
@@ -72,6 +74,11 @@ struct SweepSpec {
   SweepParameters base;
   int seeds = 1;
   std::uint64_t seed = 1;
+  /// How run seeds come from `seed`: "hash" (SplitMix64 of seed, grid index, seed index and
+  /// purpose: independent streams, the default) or "offset" (initial condition from seed + seed
+  /// index, weights from seed + seed index + 2³², for every grid point: to replay a script that
+  /// seeded its runs 1000, 1001, …).
+  std::string seed_derivation = "hash";
   std::vector<double> times;  ///< observation times, if given explicitly
   int frames = 11;            ///< else: `frames` equally spaced times in [0, T]
   double pair_threshold = 0.999;

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <varsphere/core/error.hpp>
+#include <varsphere/core/random.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
+#include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/sweep.hpp>
@@ -207,4 +209,21 @@ TEST_CASE("bad specs are refused with one line naming the key") {
   CHECK(message_of(R"({"weights": {"A": "orthogonal"}})").find("weights.A must be") != std::string::npos);
   CHECK_THROWS_AS(spec_from(R"({"init": {"kind": "file", "file": "/nonexistent/x.csv"}})"), IoError);
   CHECK(message_of(R"({"extra": 1})").find("unknown key 'extra'") != std::string::npos);
+}
+
+TEST_CASE("offset seeds replay a script seeded 1000, 1001, ...; anisotropic weights are diag(1, delta)") {
+  const SweepSpec spec = spec_from(R"({"grid": {"delta": [0.5, 1.5]}, "seeds": 3, "seed": 1000,
+    "seed_derivation": "offset", "flow": {"model": "usa", "n": 6, "d": 2, "T": 1},
+    "weights": {"A": "anisotropic", "V": "tied"}})");
+  for (std::int64_t r = 0; r < spec.run_count(); ++r) {
+    Rng rng(1000 + static_cast<std::uint64_t>(r % 3));
+    const SweepDraw draw = draw_sweep_run(spec, r);
+    CHECK(draw.X0 == product::random_point(rng, 2, 6));
+    MatrixXd D = MatrixXd::Identity(2, 2);
+    D(1, 1) = r < 3 ? 0.5 : 1.5;
+    CHECK(draw.A == D);
+    CHECK(draw.V == D);
+  }
+  CHECK(message_of(R"({"seed_derivation": "random"})").find("seed_derivation must be hash or offset") !=
+        std::string::npos);
 }

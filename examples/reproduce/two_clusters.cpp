@@ -5,12 +5,8 @@
 // single cluster for δ in 0.79..1.18; the band here is the set of grid values of δ where every
 // sample ends in one cluster.
 #include <sstream>
-#include <varsphere/core/random.hpp>
-#include <varsphere/functionals/interaction_field.hpp>
-#include <varsphere/solvers/clusters.hpp>
-#include <varsphere/solvers/flow_integrator.hpp>
-#include <varsphere/functionals/attention_field.hpp>
-#include <varsphere/manifolds/product.hpp>
+#include <varsphere/core/error.hpp>
+#include <varsphere/solvers/sweep.hpp>
 
 #include "reproduction.hpp"
 
@@ -26,29 +22,28 @@ std::vector<Row> two_clusters(const Settings& s) {
         for (int k = 0; k <= 30; ++k) grid.push_back(0.05 * k);
         return grid;
       }();
-  FlowOptions o;
-  o.scheme = FlowScheme::EulerRenormalize;
-  o.dt = tau;
-  o.record = false;
-
-  std::vector<double> single(deltas.size());
+  // As a sweep (docs/sweeps.md): the unit-mobility ascent of E_D is USA attention with
+  // A = V = D and β = 1 (functionals/interaction_field.hpp), D = diag(1, δ) is the "anisotropic"
+  // weight, and the runs are seeded 1000, 1001, ... ("offset"), as this reproduction always was.
+  std::ostringstream spec;
+  spec.precision(17);
+  spec << R"({"grid": {"delta": [)";
+  for (std::size_t k = 0; k < deltas.size(); ++k) spec << (k ? ", " : "") << deltas[k];
+  spec << R"(]}, "seeds": )" << samples << R"(, "seed": 1000, "seed_derivation": "offset",
+    "flow": {"model": "usa", "beta": 1, "n": )" << n << R"(, "d": 2, "T": )" << T
+       << R"(, "dt": )" << tau << R"(, "scheme": "euler-renormalize"},
+    "weights": {"A": "anisotropic", "V": "tied", "per": "point"}, "observe": {"frames": 2}})";
+  const SweepResults results = run_sweep(parse_sweep_spec(spec.str(), "."), {});
+  std::vector<int> ones(deltas.size(), 0);
   int one_or_two = 0, total = 0;
-  for (std::size_t k = 0; k < deltas.size(); ++k) {
-    Eigen::MatrixXd D = Eigen::MatrixXd::Identity(2, 2);
-    D(1, 1) = deltas[k];
-    const AttentionField F =
-        interaction_field(InteractionEnergy(D), Extremum::Ascent, Mobility::Unit);
-    int ones = 0;
-    for (int sample = 0; sample < samples; ++sample) {
-      Rng rng(1000 + sample);
-      const int c =
-          count_clusters(integrate(F, product::random_point(rng, 2, n), 0, T, o).final_state);
-      ones += c == 1;
-      one_or_two += c == 1 || c == 2;
-      ++total;
-    }
-    single[k] = double(ones) / samples;
+  for (const SweepRun& run : results.runs) {
+    const double c = run.clusters.back();
+    ones[run.grid] += c == 1;
+    one_or_two += c == 1 || c == 2;
+    ++total;
   }
+  std::vector<double> single(deltas.size());
+  for (std::size_t k = 0; k < deltas.size(); ++k) single[k] = double(ones[k]) / samples;
   auto frequency_at = [&](double delta) {
     for (std::size_t k = 0; k < deltas.size(); ++k)
       if (std::abs(deltas[k] - delta) < 1e-12) return single[k];
