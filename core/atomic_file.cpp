@@ -43,7 +43,17 @@ void release_temporary(int slot) {
   slot_live[static_cast<std::size_t>(slot)].store(false);
 }
 
+// While outputs are being renamed into place the handler only notes the signal: blocking it in
+// the committing thread is not enough, because a process-directed signal may be delivered to
+// any other thread (an idle OpenMP worker of the attention kernel) that does not block it.
+std::atomic<int> commits_in_progress{0};
+volatile std::sig_atomic_t pending_signal = 0;
+
 extern "C" void remove_temporaries_and_die(int signal_number) {
+  if (commits_in_progress.load() > 0) {
+    pending_signal = signal_number;
+    return;
+  }
   for (std::size_t k = 0; k < kSlots; ++k) {
     if (slot_live[k].load()) ::unlink(slot_path[k].data());  // async-signal-safe
   }
@@ -58,12 +68,21 @@ constexpr int kHandledSignals[] = {SIGINT, SIGTERM, SIGHUP};
 class SignalsHeld {
  public:
   SignalsHeld() {
+    commits_in_progress.fetch_add(1);
     sigset_t set;
     sigemptyset(&set);
     for (int s : kHandledSignals) sigaddset(&set, s);
     pthread_sigmask(SIG_BLOCK, &set, &old_);
   }
-  ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ~SignalsHeld() {
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    // A signal that another thread took meanwhile is acted on now, as if it arrived here.
+    if (commits_in_progress.fetch_sub(1) == 1 && pending_signal != 0) {
+      const int signal_number = pending_signal;
+      pending_signal = 0;
+      remove_temporaries_and_die(signal_number);
+    }
+  }
   SignalsHeld(const SignalsHeld&) = delete;
   SignalsHeld& operator=(const SignalsHeld&) = delete;
 

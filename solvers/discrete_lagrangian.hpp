@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cmath>
+#include <utility>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/solvers/discrete_rule.hpp>
@@ -128,7 +129,8 @@ FactoredStep factored_step_residual_jacobians(const L& lagrangian, DiscreteRule 
   lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
   const double root_h = std::sqrt(h);
   r *= root_h;
-  return factor_step_jacobian(root_h, JM, JV, local, J) ? FactoredStep::Ok : FactoredStep::Dense;
+  return factor_step_jacobian(root_h, std::move(JM), JV, local, J) ? FactoredStep::Ok
+                                                                    : FactoredStep::Dense;
 }
 
 /// For a Lagrangian with closed-form residual Jacobians: the one-sided gradients ∇_{X_a} L_d and

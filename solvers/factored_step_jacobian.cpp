@@ -5,9 +5,8 @@
 
 namespace varsphere {
 
-bool factor_step_jacobian(double root_h, const Eigen::MatrixXd& JM, const Eigen::MatrixXd& JV,
-                          const std::vector<Eigen::MatrixXd>& local, FactoredStepJacobian& J,
-                          Eigen::Index extra_rows) {
+bool factor_step_jacobian(double root_h, Eigen::MatrixXd&& JM, const Eigen::MatrixXd& JV,
+                          const std::vector<Eigen::MatrixXd>& local, FactoredStepJacobian& J) {
   const auto n = static_cast<Eigen::Index>(local.size());
   const Eigen::Index m = JM.rows(), d = n > 0 ? JM.cols() / n : 0;
   // Token i's rows in JV: the first and last row with a nonzero entry in its column block.
@@ -36,9 +35,8 @@ bool factor_step_jacobian(double root_h, const Eigen::MatrixXd& JM, const Eigen:
     if (J.local_row[i] < end) return false;
     end = J.local_row[i] + J.local_rows[i];
   }
-  J.S.resize(m + extra_rows, JM.cols());
-  J.S.topRows(m) = root_h * JM;
-  J.S.bottomRows(extra_rows).setZero();
+  J.S.swap(JM);
+  J.S *= root_h;
   J.Ma.resize(n);
   J.Mb.resize(n);
   J.Ea.resize(n);

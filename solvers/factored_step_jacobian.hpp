@@ -21,7 +21,7 @@
 namespace varsphere {
 
 struct FactoredStepJacobian {
-  Eigen::MatrixXd S;
+  Eigen::MatrixXd S;  ///< its rows may stop before the residual's: the missing rows are zero
   std::vector<Eigen::MatrixXd> Ma, Mb;                  ///< n blocks d×d
   std::vector<Eigen::Index> local_row, local_rows;      ///< per token: first row and row count
   std::vector<Eigen::MatrixXd> Ea, Eb;                  ///< per token: local_rows × d
@@ -36,13 +36,13 @@ enum class FactoredStep {
   Dense,      ///< this residual has no such structure here: use the dense Jacobians
 };
 
-/// Fills J from the Lagrangian's ∂r/∂M (JM), ∂r/∂V (JV), each m × nd, and each token's (2d × 2d)
-/// step-state Jacobian `local` (rows (m_i, v_i), columns (a_i, b_i)), times root_h: S = √h·JM,
-/// M from the m-rows of `local`, E from JV's token blocks times the v-rows of `local`. JV must be
-/// token-local (its nonzero entries for token i in one row range, disjoint from the others');
-/// returns false otherwise (J is then unspecified). S gets `extra_rows` zero rows at the bottom.
-bool factor_step_jacobian(double root_h, const Eigen::MatrixXd& JM, const Eigen::MatrixXd& JV,
-                          const std::vector<Eigen::MatrixXd>& local, FactoredStepJacobian& J,
-                          Eigen::Index extra_rows = 0);
+/// Fills J from the Lagrangian's ∂r/∂M (JM, m × nd: moved into J.S and scaled, not copied),
+/// ∂r/∂V (JV, m × nd) and each token's (2d × 2d) step-state Jacobian `local` (rows (m_i, v_i),
+/// columns (a_i, b_i)), times root_h: S = √h·JM, M from the m-rows of `local`, E from JV's token
+/// blocks times the v-rows of `local`. JV must be token-local (its nonzero entries for token i in
+/// one row range, disjoint from the others'); returns false otherwise (J is then unspecified).
+/// Rows of the residual below S's last row (a split's defect row) are rows where S is zero.
+bool factor_step_jacobian(double root_h, Eigen::MatrixXd&& JM, const Eigen::MatrixXd& JV,
+                          const std::vector<Eigen::MatrixXd>& local, FactoredStepJacobian& J);
 
 }  // namespace varsphere

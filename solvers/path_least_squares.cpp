@@ -123,7 +123,7 @@ void PathLeastSquares::add_factored_step(int k, Workspace& w, Linearization& lin
   w.G.setZero(nd, nd);
   w.G.selfadjointView<Eigen::Lower>().rankUpdate(F.S.transpose());
   w.G.triangularView<Eigen::StrictlyUpper>() = w.G.transpose();
-  const Eigen::VectorXd Ss = F.S.transpose() * s;
+  const Eigen::VectorXd Ss = F.S.transpose() * s.head(F.S.rows());  // rows below S are zero in S
   auto side = [&](const std::vector<Eigen::MatrixXd>& P, const std::vector<Eigen::MatrixXd>& E,
                   const Eigen::MatrixXd& Z, Eigen::MatrixXd& SE, Eigen::MatrixXd& Y,
                   Eigen::MatrixXd& Zt, const Eigen::MatrixXd& X) {
@@ -198,7 +198,7 @@ bool PathLeastSquares::linearize(Linearization& lin) {
           return;
         }
         if (how == FactoredStep::Ok) {
-          if (w.s.size() != m_ || w.F.S.rows() != m_ || w.F.S.cols() != nd) {
+          if (w.s.size() != m_ || w.F.S.rows() > m_ || w.F.S.cols() != nd) {
             throw Error("PathLeastSquares: a factored step Jacobian has the wrong shape");
           }
           cost[k] = 0.5 * w.s.squaredNorm();

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cmath>
+#include <utility>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/solvers/discrete_lagrangian.hpp>
 
@@ -105,16 +106,18 @@ FactoredStep split_factored_step_residuals(const L& lagrangian, DiscreteRule rul
   const Eigen::VectorXd partner = lagrangian.partner_rows(r);
   const double shifted = detail::split_defect(lagrangian, r, partner, Xa, Xb) + offset;
   if (!(shifted > 0) || !std::isfinite(shifted)) return FactoredStep::Undefined;
-  const Eigen::MatrixXd RJM = lagrangian.partner_rows(JM), RJV = lagrangian.partner_rows(JV);
+  Eigen::MatrixXd RJM = lagrangian.partner_rows(JM);
+  const Eigen::MatrixXd RJV = lagrangian.partner_rows(JV);
   const Eigen::Index m = partner.size();
-  if (!factor_step_jacobian(root_h, RJM, RJV, local, J, 1)) return FactoredStep::Dense;
+  // ∇c = J̃ᵀr̃ − (RJ̃)ᵀRr̃ ± ∇Φ with J̃ = √h(JM·M_side + JV·V_side), token by token.
+  const Eigen::VectorXd u = root_h * (JM.transpose() * r - RJM.transpose() * partner);
+  const Eigen::VectorXd w = root_h * (JV.transpose() * r - RJV.transpose() * partner);
+  // S = √h·R·JM (moved into J), zero on the defect row.
+  if (!factor_step_jacobian(root_h, std::move(RJM), RJV, local, J)) return FactoredStep::Dense;
   const double root = std::sqrt(2 * shifted);
   s.resize(m + 1);
   s.head(m) = partner;
   s(m) = root;
-  // ∇c = J̃ᵀr̃ − (RJ̃)ᵀRr̃ ± ∇Φ with J̃ = √h(JM·M_side + JV·V_side), token by token.
-  const Eigen::VectorXd u = root_h * (JM.transpose() * r - RJM.transpose() * partner);
-  const Eigen::VectorXd w = root_h * (JV.transpose() * r - RJV.transpose() * partner);
   const Eigen::MatrixXd grad_a = lagrangian.split_potential_gradient(Xa);
   const Eigen::MatrixXd grad_b = lagrangian.split_potential_gradient(Xb);
   J.dense_rows = {m};
