@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <varsphere/core/allocation_policy.hpp>
 #include <varsphere/core/atomic_file.hpp>
 #include <varsphere/core/error.hpp>
 #include <varsphere/solvers/solver_logging.hpp>
@@ -14,6 +15,8 @@
 int main(int argc, char** argv) {
   // An interrupted run leaves no temporary file; Ceres is silent unless --verbose.
   varsphere::remove_temporaries_on_signal();
+  // Large solves reuse freed memory instead of faulting in fresh pages (core/allocation_policy.hpp).
+  varsphere::keep_freed_memory_for_reuse();
   varsphere::set_solver_logging(false);
   CLI::App app{"varsphere: Riemannian optimization and calculus of variations on spheres"};
   varsphere::apps::set_command_line(argc, argv);

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 
+#include <varsphere/core/allocation_policy.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/de_giorgi_lagrangian.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
@@ -73,4 +74,11 @@ BENCHMARK(BM_DeGiorgiBvp)
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
     ->UseRealTime();
-BENCHMARK_MAIN();
+// As the `varsphere` command does (core/allocation_policy.hpp).
+int main(int argc, char** argv) {
+  varsphere::keep_freed_memory_for_reuse();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
