@@ -2,6 +2,7 @@
 
 #include <Eigen/Cholesky>
 #include <algorithm>
+#include <limits>
 #include <varsphere/core/error.hpp>
 
 namespace varsphere {
@@ -20,17 +21,18 @@ Eigen::Index panel_width(Eigen::Index N, Eigen::Index p) {
 /// for each panel p, factor its diagonal block, solve the panels below it (in parallel), then
 /// update the trailing lower panels (in parallel, each panel by one thread, updates in panel order),
 /// so the factor is the same whatever the thread count. False if a pivot is not positive.
-bool blocked_cholesky(Eigen::MatrixXd& A,
+template <class Scalar>
+bool blocked_cholesky(Eigen::Matrix<Scalar, -1, -1>& A,
                       const std::vector<std::pair<Eigen::Index, Eigen::Index>>& pairs, int threads) {
   const Eigen::Index N = A.rows(), P = panel_count(N);
   for (Eigen::Index p = 0; p < P; ++p) {
     const Eigen::Index c0 = panel_start(p), w = panel_width(N, p);
     auto diagonal = A.block(c0, c0, w, w);
-    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(diagonal);
+    Eigen::LLT<Eigen::Ref<Eigen::Matrix<Scalar, -1, -1>>, Eigen::Lower> llt(diagonal);
     if (llt.info() != Eigen::Success) return false;
     const Eigen::Index below = N - c0 - w;
     if (below == 0) break;
-    const auto Lpp = A.block(c0, c0, w, w).triangularView<Eigen::Lower>();
+    const auto Lpp = A.block(c0, c0, w, w).template triangularView<Eigen::Lower>();
     // L_ip = A_ip L_ppᵀ⁻¹ for the panels i > p, i.e. solve L_pp X = A_ipᵀ.
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (Eigen::Index i = p + 1; i < P; ++i) {
@@ -49,6 +51,97 @@ bool blocked_cholesky(Eigen::MatrixXd& A,
     }
   }
   return true;
+}
+
+
+using Pairs = std::vector<std::pair<Eigen::Index, Eigen::Index>>;
+
+/// The block recursion of the header in precision Scalar: L[k] from the damped diagonal blocks
+/// (D_k + diag(damping_k)) and the couplings C[k] (already in Scalar).
+template <class Scalar>
+bool factor_blocks(const std::vector<Eigen::MatrixXd>& D,
+                   const std::vector<Eigen::Matrix<Scalar, -1, -1>>* C_scalar,
+                   const std::vector<Eigen::MatrixXd>& C, const Eigen::VectorXd& damping,
+                   const Pairs& pairs, int threads, std::vector<Eigen::Matrix<Scalar, -1, -1>>& L) {
+  using M = Eigen::Matrix<Scalar, -1, -1>;
+  const int m = static_cast<int>(D.size());
+  const Eigen::Index N = D[0].rows(), P = panel_count(N);
+  L.resize(m);
+  M W(N, N);
+  const auto pair_count = static_cast<std::ptrdiff_t>(pairs.size());
+  for (int k = 0; k < m; ++k) {
+    M& S = L[k];
+    // S_k arrives as −W_{k−1}ᵀW_{k−1} (lower panels) for k > 0.
+    if (k == 0) {
+      S = D[0].cast<Scalar>();
+    } else {
+      S += D[k].cast<Scalar>();
+    }
+    for (Eigen::Index c = 0; c < N; ++c) S(c, c) += static_cast<Scalar>(damping(k * N + c));
+    if (!blocked_cholesky(S, pairs, threads)) return false;  // in place: S becomes L_k
+    if (k + 1 == m) break;
+    const auto Lk = S.template triangularView<Eigen::Lower>();
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (Eigen::Index p = 0; p < P; ++p) {
+      const Eigen::Index c0 = panel_start(p), w = panel_width(N, p);
+      if (C_scalar != nullptr) {
+        W.middleCols(c0, w) = Lk.solve((*C_scalar)[k].middleCols(c0, w));
+      } else {
+        W.middleCols(c0, w) = Lk.solve(C[k].middleCols(c0, w).template cast<Scalar>());
+      }
+    }
+    M& next = L[k + 1];
+    next.setZero(N, N);  // its upper triangle is never read
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::ptrdiff_t q = 0; q < pair_count; ++q) {
+      const auto [i, j] = pairs[q];
+      const Eigen::Index r0 = panel_start(i), rw = panel_width(N, i);
+      const Eigen::Index c0 = panel_start(j), cw = panel_width(N, j);
+      next.block(r0, c0, rw, cw).noalias() = -W.middleCols(r0, rw).transpose() * W.middleCols(c0, cw);
+    }
+  }
+  return true;
+}
+
+/// The forward and backward block substitutions with the factor L (precision Scalar) and the
+/// couplings (C_scalar when given, else C).
+template <class Scalar>
+Eigen::VectorXd substitute(const std::vector<Eigen::Matrix<Scalar, -1, -1>>& L,
+                           const std::vector<Eigen::Matrix<Scalar, -1, -1>>* C_scalar,
+                           const std::vector<Eigen::MatrixXd>& C, const Eigen::VectorXd& b) {
+  using V = Eigen::Matrix<Scalar, -1, 1>;
+  const int m = static_cast<int>(L.size());
+  const Eigen::Index N = L[0].rows();
+  auto coupling_times = [&](int k, const V& x) -> V {
+    if (C_scalar != nullptr) return (*C_scalar)[k] * x;
+    return (C[k] * x.template cast<double>()).template cast<Scalar>();
+  };
+  auto coupling_transpose_times = [&](int k, const V& x) -> V {
+    if (C_scalar != nullptr) return (*C_scalar)[k].transpose() * x;
+    return (C[k].transpose() * x.template cast<double>()).template cast<Scalar>();
+  };
+  V y(m * N);
+  for (int k = 0; k < m; ++k) {
+    V rhs = b.segment(k * N, N).template cast<Scalar>();
+    if (k > 0) {
+      // W_{k−1}ᵀ y_{k−1} = C_{k−1}ᵀ L_{k−1}⁻ᵀ y_{k−1}
+      const V u = L[k - 1].template triangularView<Eigen::Lower>().transpose().solve(
+          y.segment((k - 1) * N, N));
+      rhs -= coupling_transpose_times(k - 1, u);
+    }
+    y.segment(k * N, N) = L[k].template triangularView<Eigen::Lower>().solve(rhs);
+  }
+  V x(m * N);
+  for (int k = m - 1; k >= 0; --k) {
+    V rhs = y.segment(k * N, N);
+    if (k + 1 < m) {
+      // W_k x_{k+1} = L_k⁻¹ C_k x_{k+1}
+      rhs -= L[k].template triangularView<Eigen::Lower>().solve(
+          coupling_times(k, V(x.segment((k + 1) * N, N))));
+    }
+    x.segment(k * N, N) = L[k].template triangularView<Eigen::Lower>().transpose().solve(rhs);
+  }
+  return x.template cast<double>();
 }
 
 }  // namespace
@@ -74,77 +167,72 @@ double BlockTridiagonalSystem::bytes(int blocks, Eigen::Index block_size) {
   return 8.0 * N2 * (3.0 * blocks + 2.0);
 }
 
-bool BlockTridiagonalSystem::factor(double lambda, int threads, double min_diagonal) {
+bool BlockTridiagonalSystem::factor(double lambda, int threads, double min_diagonal,
+                                    FactorPrecision precision) {
   const int m = blocks();
   const Eigen::Index N = N_, P = panel_count(N);
-  factor_.resize(m);
   factored_ = false;
-  Eigen::MatrixXd W(N, N);
-  // Index pairs (i ≥ j) of the lower panels (of W_kᵀ W_k and of the trailing Cholesky updates), in
-  // a fixed order.
-  std::vector<std::pair<Eigen::Index, Eigen::Index>> pairs;
-  for (Eigen::Index i = 0; i < P; ++i)
-    for (Eigen::Index j = 0; j <= i; ++j) pairs.emplace_back(i, j);
-  const auto pair_count = static_cast<std::ptrdiff_t>(pairs.size());
-
+  single_ = precision == FactorPrecision::Single;
+  factor_.clear();
+  factor_single_.clear();
+  coupling_single_.clear();
+  damping_.resize(size());
   for (int k = 0; k < m; ++k) {
-    Eigen::MatrixXd& S = factor_[k];
-    if (k == 0) S = diagonal_[0];  // S_k arrives as −W_{k−1}ᵀW_{k−1} (lower panels) otherwise
-    else S += diagonal_[k];
     for (Eigen::Index c = 0; c < N; ++c) {
-      const double dc = diagonal_[k](c, c);
-      S(c, c) += lambda * std::clamp(dc, min_diagonal, 1e32);
-    }
-    if (!blocked_cholesky(S, pairs, threads)) return false;  // in place: S becomes L_k
-    if (k + 1 == m) break;
-    const auto L = S.triangularView<Eigen::Lower>();
-    const Eigen::MatrixXd& C = coupling_[k];
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (Eigen::Index p = 0; p < P; ++p) {
-      const Eigen::Index c0 = panel_start(p), w = panel_width(N, p);
-      W.middleCols(c0, w) = L.solve(C.middleCols(c0, w));
-    }
-    Eigen::MatrixXd& next = factor_[k + 1];
-    next.setZero(N, N);  // its upper triangle is never read
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::ptrdiff_t q = 0; q < pair_count; ++q) {
-      const auto [i, j] = pairs[q];
-      const Eigen::Index r0 = panel_start(i), rw = panel_width(N, i);
-      const Eigen::Index c0 = panel_start(j), cw = panel_width(N, j);
-      next.block(r0, c0, rw, cw).noalias() = -W.middleCols(r0, rw).transpose() * W.middleCols(c0, cw);
+      damping_(k * N + c) = lambda * std::clamp(diagonal_[k](c, c), min_diagonal, 1e32);
     }
   }
-  factored_ = true;
-  return true;
+  // Index pairs (i ≥ j) of the lower panels (of W_kᵀ W_k and of the trailing Cholesky updates),
+  // in a fixed order.
+  pairs_.clear();
+  for (Eigen::Index i = 0; i < P; ++i)
+    for (Eigen::Index j = 0; j <= i; ++j) pairs_.emplace_back(i, j);
+  threads_ = threads;
+  if (single_) {
+    coupling_single_.resize(coupling_.size());
+    for (std::size_t k = 0; k < coupling_.size(); ++k) coupling_single_[k] = coupling_[k].cast<float>();
+    if (factor_blocks<float>(diagonal_, &coupling_single_, coupling_, damping_, pairs_, threads,
+                             factor_single_)) {
+      factored_ = true;
+      return true;
+    }
+    // Not positive definite in float: the double factor decides.
+    single_ = false;
+    factor_single_.clear();
+    coupling_single_.clear();
+  }
+  factored_ = factor_blocks<double>(diagonal_, nullptr, coupling_, damping_, pairs_, threads,
+                                    factor_);
+  return factored_;
+}
+
+Eigen::VectorXd BlockTridiagonalSystem::damped_multiply(const Eigen::VectorXd& x) const {
+  return multiply(x) + damping_.cwiseProduct(x);
 }
 
 Eigen::VectorXd BlockTridiagonalSystem::solve(const Eigen::VectorXd& b) const {
   if (!factored_) throw Error("BlockTridiagonalSystem::solve called without a factor");
   if (b.size() != size()) throw InvalidInput("BlockTridiagonalSystem::solve: wrong right-hand side size");
-  const int m = blocks();
-  const Eigen::Index N = N_;
-  Eigen::VectorXd y(size());
-  for (int k = 0; k < m; ++k) {
-    Eigen::VectorXd rhs = b.segment(k * N, N);
-    if (k > 0) {
-      // W_{k−1}ᵀ y_{k−1} = C_{k−1}ᵀ L_{k−1}⁻ᵀ y_{k−1}
-      const Eigen::VectorXd u = factor_[k - 1].triangularView<Eigen::Lower>().transpose().solve(
-          y.segment((k - 1) * N, N));
-      rhs.noalias() -= coupling_[k - 1].transpose() * u;
-    }
-    y.segment(k * N, N) = factor_[k].triangularView<Eigen::Lower>().solve(rhs);
+  if (!single_) return substitute<double>(factor_, nullptr, coupling_, b);
+  // Iterative refinement: the float factor solves for the correction of the double residual.
+  Eigen::VectorXd x = substitute<float>(factor_single_, &coupling_single_, coupling_, b);
+  const double target = 1e-13 * b.norm();
+  double last = std::numeric_limits<double>::infinity();
+  for (int it = 0; it < 30; ++it) {
+    const Eigen::VectorXd r = b - damped_multiply(x);
+    const double norm = r.norm();
+    if (norm <= target) return x;
+    if (!(norm < 0.5 * last)) break;  // no longer contracting: ill-conditioned for float
+    last = norm;
+    x += substitute<float>(factor_single_, &coupling_single_, coupling_, r);
   }
-  Eigen::VectorXd x(size());
-  for (int k = m - 1; k >= 0; --k) {
-    Eigen::VectorXd rhs = y.segment(k * N, N);
-    if (k + 1 < m) {
-      // W_k x_{k+1} = L_k⁻¹ C_k x_{k+1}
-      const Eigen::VectorXd Cx = coupling_[k] * x.segment((k + 1) * N, N);
-      rhs -= factor_[k].triangularView<Eigen::Lower>().solve(Cx);
+  // The float factor cannot refine this system: factor in double once and solve directly.
+  if (factor_.empty()) {
+    if (!factor_blocks<double>(diagonal_, nullptr, coupling_, damping_, pairs_, threads_, factor_)) {
+      throw Error("BlockTridiagonalSystem: the double factor failed where the float one passed");
     }
-    x.segment(k * N, N) = factor_[k].triangularView<Eigen::Lower>().transpose().solve(rhs);
   }
-  return x;
+  return substitute<double>(factor_, nullptr, coupling_, b);
 }
 
 Eigen::VectorXd BlockTridiagonalSystem::multiply(const Eigen::VectorXd& x) const {

@@ -17,9 +17,16 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <utility>
 #include <vector>
 
 namespace varsphere {
+
+/// Precision of the factor: Single factors in float32 (half the time with wide vector units) and
+/// solve() refines the result against the double system until the residual is 1e-13 relative,
+/// falling back to a double factor if the refinement stops contracting (an ill-conditioned system)
+/// or the float factor is not positive definite; the solution is the double one either way.
+enum class FactorPrecision { Double, Single };
 
 class BlockTridiagonalSystem {
  public:
@@ -44,10 +51,18 @@ class BlockTridiagonalSystem {
   /// Factors H + λ·diag(H), each diagonal entry of H clamped to [min_diagonal, 1e32] in the damping
   /// term (as Levenberg–Marquardt scales it). False if the matrix is not numerically positive
   /// definite (a pivot is not positive); the system itself is left unchanged.
-  bool factor(double lambda, int threads, double min_diagonal = 1e-6);
+  bool factor(double lambda, int threads, double min_diagonal = 1e-6,
+              FactorPrecision precision = FactorPrecision::Double);
 
-  /// x with (H + λ·diag(H)) x = b for the last successful factor().
+  /// x with (H + λ·diag(H)) x = b for the last successful factor() (refined to 1e-13 relative
+  /// residual after a Single factor).
   Eigen::VectorXd solve(const Eigen::VectorXd& b) const;
+
+  /// (H + λ·diag(H)) x for the damping of the last factor().
+  Eigen::VectorXd damped_multiply(const Eigen::VectorXd& x) const;
+
+  /// True when the last factor() is in float32.
+  bool single_precision_factor() const { return single_; }
 
   /// H x (undamped; the Levenberg–Marquardt model needs xᵀHx).
   Eigen::VectorXd multiply(const Eigen::VectorXd& x) const;
@@ -57,8 +72,14 @@ class BlockTridiagonalSystem {
 
  private:
   Eigen::Index N_;
-  std::vector<Eigen::MatrixXd> diagonal_, coupling_, factor_;
+  std::vector<Eigen::MatrixXd> diagonal_, coupling_;
+  mutable std::vector<Eigen::MatrixXd> factor_;  // a Single solve may add the double factor
+  std::vector<Eigen::MatrixXf> factor_single_, coupling_single_;
+  Eigen::VectorXd damping_;
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> pairs_;
+  int threads_ = 1;
   bool factored_ = false;
+  bool single_ = false;
 };
 
 }  // namespace varsphere

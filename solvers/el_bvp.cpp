@@ -280,6 +280,7 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
                    options.del_tolerance * h / std::sqrt(static_cast<double>(d - 1)));
       lm.parameter_tolerance = options.parameter_tolerance;
       lm.threads = options.threads;
+      lm.single_precision_factor = options.single_precision_factor;
       lm.on_iteration = [&](const PathIteration& it) {
         if (options.verbose) {
           std::fprintf(stderr, "%4d  cost %.12e  |g| %.3e  %s  %.2f s\n", it.iteration, it.cost,

@@ -90,6 +90,9 @@ struct BvpOptions {
   /// ~1e-8; Gauss–Newton steps need no such comparison and reach ~1e-12.
   int polish_steps = 5;
   int threads = 1;
+  /// Least squares: factor the normal equations in float32 and refine to the double solution when
+  /// a node has at least 256 unknowns (docs/math.md §3.7); false: always in double.
+  bool single_precision_factor = true;
   bool verbose = false;
   /// Called after every solver iteration (progress lines, Ctrl-C): returning false stops the solve
   /// after that iteration; the result then holds the current path as NotConverged, "interrupted".

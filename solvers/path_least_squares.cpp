@@ -307,6 +307,9 @@ PathSolveSummary PathLeastSquares::minimize(const PathLeastSquaresOptions& optio
   summary.initial_cost = summary.final_cost = lin.cost;
   // |x| of the unknowns: (K − 1)·n unit vectors.
   const double path_norm = std::sqrt(static_cast<double>(K - 1) * static_cast<double>(n));
+  const FactorPrecision precision =
+      options.single_precision_factor && n * (d - 1) >= 256 ? FactorPrecision::Single
+                                                             : FactorPrecision::Double;
   double lambda = 1.0 / options.initial_trust_region_radius;
   double nu = 2.0;
   auto finish = [&](PathSolveEnd end, const std::string& why) {
@@ -333,7 +336,7 @@ PathSolveSummary PathLeastSquares::minimize(const PathLeastSquaresOptions& optio
     bool accepted = false, function_converged = false;
     double rho = 0, new_cost = 0;
     std::vector<Eigen::MatrixXd> trial;
-    if (lin.system.factor(lambda, threads_)) {
+    if (lin.system.factor(lambda, threads_, 1e-6, precision)) {
       const Eigen::VectorXd delta = -lin.system.solve(lin.gradient);
       if (delta.allFinite()) {
         if (delta.norm() <= options.parameter_tolerance * (path_norm + options.parameter_tolerance)) {

@@ -71,6 +71,10 @@ struct PathLeastSquaresOptions {
   double gradient_tolerance = 1e-16;
   double parameter_tolerance = 1e-15;
   int threads = 1;
+  /// Factor the damped normal equations in float32 and refine to the double solution
+  /// (BlockTridiagonalSystem, FactorPrecision::Single) when a node has at least 256 unknowns, where
+  /// it halves the factor's time; smaller blocks, and systems float32 cannot refine, use double.
+  bool single_precision_factor = true;
   /// Called after every iteration; returning false stops the solve (PathSolveEnd::Stopped) with
   /// the best path so far (the current one: a rejected step never replaces it).
   std::function<bool(const PathIteration&)> on_iteration;

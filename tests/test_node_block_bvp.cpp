@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Cholesky>
+#include <Eigen/QR>
+#include <cmath>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/random.hpp>
 #include <varsphere/functionals/attention_field.hpp>
@@ -67,6 +69,11 @@ TEST_CASE("block-tridiagonal Cholesky solves the damped system like a dense Chol
       const VectorXd x = system.solve(b);
       CHECK((x - expected).norm() <= 1e-10 * expected.norm());
       CHECK((damped * x - b).norm() <= 1e-10 * b.norm());
+      // A float32 factor refined against the double system gives the double solution.
+      REQUIRE(system.factor(lambda, 2, 1e-6, FactorPrecision::Single));
+      const VectorXd single = system.solve(b);
+      CHECK((single - expected).norm() <= 1e-10 * expected.norm());
+      CHECK((system.damped_multiply(single) - damped * single).norm() <= 1e-12 * b.norm());
     }
     CHECK((system.multiply(b) - H * b).norm() <= 1e-12 * (H * b).norm());
   }
@@ -83,6 +90,30 @@ TEST_CASE("block-tridiagonal Cholesky: the same solution bit for bit on 1, 2 and
     REQUIRE(system.factor(1e-4, threads));
     CHECK((system.solve(b) - one).cwiseAbs().maxCoeff() == 0.0);
   }
+}
+
+TEST_CASE("a float32 factor that cannot be refined falls back to double") {
+  // Diagonal blocks Q diag(1 .. 1e-10) Qᵀ, no coupling: float32 (cond · 6e-8 ≫ 1) cannot refine,
+  // the double factor (cond · 1e-16 = 1e-6) solves it.
+  Rng rng(176);
+  const Eigen::Index N = 40;
+  BlockTridiagonalSystem system(2, N);
+  VectorXd spectrum(N);
+  for (Eigen::Index i = 0; i < N; ++i) spectrum(i) = std::pow(10.0, -10.0 * i / (N - 1));
+  for (int k = 0; k < 2; ++k) {
+    const MatrixXd Q = Eigen::HouseholderQR<MatrixXd>(rng.normal_matrix(N, N)).householderQ();
+    system.diagonal(k) = Q * spectrum.asDiagonal() * Q.transpose();
+  }
+  const VectorXd b = rng.normal_vector(2 * N);
+  VectorXd expected(2 * N);
+  for (int k = 0; k < 2; ++k) expected.segment(k * N, N) = system.diagonal(k).llt().solve(b.segment(k * N, N));
+  REQUIRE(system.factor(0.0, 2, 1e-30, FactorPrecision::Double));
+  const VectorXd direct = system.solve(b);
+  if (system.factor(0.0, 2, 1e-30, FactorPrecision::Single)) {  // float may refuse outright
+    const VectorXd x = system.solve(b);
+    CHECK((x - direct).norm() <= 1e-12 * direct.norm());  // it is the double solve
+  }
+  CHECK((direct - expected).norm() <= 1e-5 * expected.norm());
 }
 
 TEST_CASE("block-tridiagonal Cholesky reports a matrix that is not positive definite") {
@@ -255,4 +286,24 @@ TEST_CASE("factored step Jacobians give the dense assembly's solve (flow matchin
     MESSAGE("factored vs dense assembly: " << gap << " after " << factored.iterations << " iterations");
     CHECK(gap <= 1e-12);
   }
+}
+
+TEST_CASE("a float32 factor refined in double gives the double factor's path (n(d-1) = 256)") {
+  Rng rng(177);
+  const int d = 5, n = 64, K = 6;
+  const MatrixXd X0 = product::random_point(rng, d, n);
+  const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.0, d);
+  const Trajectory flow = flow_on_grid(dg.field(), X0, 0.6, K, 1e-13, 1e-14);
+  BvpOptions options;
+  options.del_tolerance = 1e-10;
+  options.threads = 2;
+  const BvpResult single = solve_bvp(dg, X0, flow.frames.back(), 0.6, K, options);
+  options.single_precision_factor = false;
+  const BvpResult twice = solve_bvp(dg, X0, flow.frames.back(), 0.6, K, options);
+  REQUIRE(single.converged);
+  REQUIRE(twice.converged);
+  // (The iteration counts may differ: near the tolerance the steps are rounding-sized.)
+  const double gap = compare_paths(single.path, twice.path).sup_distance;
+  MESSAGE("float32-refined vs double factor: " << gap);
+  CHECK(gap <= 1e-12);
 }
