@@ -34,6 +34,30 @@
 
 namespace varsphere {
 
+/// The MDCBS paper's starts: token i near one of 5 equispaced angles (d = 2), or near ±e_{i mod d}
+/// (d ≥ 3: the octahedron's vertices on S²), with Gaussian noise of standard deviation 0.05 from
+/// `rng`, normalized.
+inline Configuration clustered_start(Eigen::Index d, int n, Rng& rng) {
+  Configuration X(d, n);
+  for (int i = 0; i < n; ++i) {
+    Eigen::VectorXd v = Eigen::VectorXd::Zero(d);
+    if (d == 2) {
+      const double angle = 2 * 3.14159265358979323846 * (i % 5) / 5.0;
+      v << std::cos(angle), std::sin(angle);
+    } else {
+      v(i % d) = (i / d) % 2 == 0 ? 1.0 : -1.0;
+    }
+    X.col(i) = (v + 0.05 * rng.normal_matrix(d, 1)).normalized();
+  }
+  return X;
+}
+
+/// The same from a seed.
+inline Configuration clustered_start(Eigen::Index d, int n, std::uint64_t seed) {
+  Rng rng(seed);
+  return clustered_start(d, n, rng);
+}
+
 struct MultiHeadOptions {
   double dt = 5e-3;
   double noise_dt = 0.0;  ///< Brownian grid step; 0: dt

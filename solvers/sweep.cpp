@@ -26,6 +26,7 @@
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/solvers/multihead_flow.hpp>
 
 namespace varsphere {
 
@@ -71,6 +72,10 @@ const std::map<std::string, ParameterSlot>& parameter_slots() {
       {"V_file", {Kind::Text, nullptr, nullptr, &SweepParameters::V_file}},
       {"weights_per", {Kind::Text, nullptr, nullptr, &SweepParameters::weights_per}},
       {"delta", {Kind::Number, &SweepParameters::delta}},
+      {"heads", {Kind::Integer, nullptr, &SweepParameters::heads}},
+      {"weight_process", {Kind::Text, nullptr, nullptr, &SweepParameters::weight_process}},
+      {"weight_sigma", {Kind::Number, &SweepParameters::weight_sigma}},
+      {"process_seed", {Kind::Number, &SweepParameters::process_seed}},
   };
   return slots;
 }
@@ -129,7 +134,22 @@ bool one_of(const std::string& s, std::initializer_list<const char*> names) {
 
 void check_point(const SweepParameters& p, const std::string& at) {
   auto bad = [&](const std::string& what) { throw InvalidInput("sweep spec" + at + ": " + what); };
-  if (!one_of(p.model, {"sa", "usa"})) bad("model must be sa or usa, got '" + p.model + "'");
+  if (!one_of(p.model, {"sa", "usa", "multihead"})) {
+    bad("model must be sa, usa or multihead, got '" + p.model + "'");
+  }
+  if (p.model == "multihead") {
+    if (p.heads < 1 || p.heads > 10000) bad("heads must be in 1..10000");
+    if (!one_of(p.weight_process, {"frozen", "ornstein-uhlenbeck"})) {
+      bad("weight_process must be frozen or ornstein-uhlenbeck");
+    }
+    if (!(p.weight_sigma >= 0)) bad("weight_sigma must be >= 0");
+    if (!(p.process_seed >= 0) || p.process_seed != std::floor(p.process_seed)) {
+      bad("process_seed must be an integer >= 0");
+    }
+    if (p.norm != "post" || p.mask != "none" || p.alibi != 0 || p.scheme != "euler-renormalize") {
+      bad("multihead runs take scheme euler-renormalize, norm post, no mask or alibi (their own step)");
+    }
+  }
   if (!(p.beta >= 0)) bad("beta must be >= 0");
   if (p.n < 1) bad("n must be >= 1");
   if (p.d < 2) bad("d must be >= 2");
@@ -145,8 +165,8 @@ void check_point(const SweepParameters& p, const std::string& at) {
   if (!one_of(p.mask, {"none", "causal", "strict-causal"})) bad("mask must be none, causal or strict-causal");
   if (!(p.alibi >= 0)) bad("alibi must be >= 0");
   if (!one_of(p.sign, {"ascent", "descent"})) bad("sign must be ascent or descent");
-  if (!one_of(p.init, {"uniform", "cap", "equiangular", "file"})) {
-    bad("init kind must be uniform, cap, equiangular or file, got '" + p.init + "'");
+  if (!one_of(p.init, {"uniform", "cap", "equiangular", "clustered", "file"})) {
+    bad("init kind must be uniform, cap, equiangular, clustered or file, got '" + p.init + "'");
   }
   if (p.init == "cap" && !(p.cap_angle > 0 && p.cap_angle <= M_PI)) bad("cap_angle must be in (0, pi]");
   if (p.init == "equiangular") {
@@ -239,6 +259,7 @@ Eigen::MatrixXd random_weight(const std::string& kind, const std::string& file, 
 
 Eigen::MatrixXd initial_condition(const SweepParameters& p, Rng& rng) {
   if (p.init == "uniform") return product::random_point(rng, p.d, p.n);
+  if (p.init == "clustered") return clustered_start(p.d, p.n, rng);
   if (p.init == "file") return read_points(p.init_file);
   if (p.init == "cap") {
     // Uniform in the cap {angle to e_1 ≤ a}: the angle θ has density ∝ sin^{d−2}θ on [0, a]
@@ -271,7 +292,7 @@ Eigen::MatrixXd initial_condition(const SweepParameters& p, Rng& rng) {
 
 // ---- journal files ------------------------------------------------------------------------------
 
-constexpr char kRunMagic[8] = {'V', 'S', 'R', 'U', 'N', '0', '1', '\n'};
+constexpr char kRunMagic[8] = {'V', 'S', 'R', 'U', 'N', '0', '2', '\n'};
 
 }  // namespace
 
@@ -313,6 +334,12 @@ int SweepSpec::max_tokens() const {
   int n = 0;
   for (int g = 0; g < grid_size(); ++g) n = std::max(n, point(g).n);
   return n;
+}
+
+bool SweepSpec::has_multihead() const {
+  for (int g = 0; g < grid_size(); ++g)
+    if (point(g).model == "multihead") return true;
+  return false;
 }
 
 int SweepSpec::max_dimension() const {
@@ -503,6 +530,43 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
   const Eigen::MatrixXd& X0 = draw.X0;
   const Eigen::MatrixXd& A = draw.A;
   const Eigen::MatrixXd& V = draw.V;
+  const std::vector<double> times = spec.observation_times(p);
+  auto observe = [&](const Eigen::MatrixXd& X) {
+    run.pair_fraction.push_back(close_pair_fraction(X, spec.pair_threshold));
+    run.clusters.push_back(count_clusters(X, spec.cluster_threshold));
+    run.min_inner_product.push_back(min_pairwise_inner_product(X));
+  };
+  Eigen::MatrixXd final_state;
+  if (p.model == "multihead") {
+    // Tokens and heads together; the ledger rows are the observation times (equally spaced
+    // multiples of dt, checked with the spec).
+    MultiHeadOptions o;
+    o.dt = p.dt;
+    o.sign = p.sign == "descent" ? -1.0 : 1.0;
+    o.seed = p.process_seed > 0 ? static_cast<std::uint64_t>(p.process_seed) + run.seed_index
+                                : derive_seed(spec.seed, run.grid, run.seed_index, 2);
+    const double spacing = times.size() > 1 ? times[1] - times[0] : p.T;
+    o.record_every = std::max(1, static_cast<int>(std::lround(spacing / p.dt)));
+    o.record_states = true;
+    const WeightProcess process = p.weight_process == "ornstein-uhlenbeck"
+                                      ? WeightProcess::ornstein_uhlenbeck(p.weight_sigma)
+                                      : WeightProcess::frozen();
+    const MultiHeadResult result = simulate_multihead(
+        X0, std::vector<Eigen::MatrixXd>(p.heads, Eigen::MatrixXd::Identity(p.d, p.d)), process,
+        p.T, o);
+    for (double t : times) {
+      std::size_t k = 0;
+      while (k < result.ledger.t.size() && std::abs(result.ledger.t[k] - t) > 1e-9 * std::max(1.0, t)) ++k;
+      if (k == result.ledger.t.size()) {
+        throw InvalidInput("sweep: observation time " + std::to_string(t) +
+                           " is not on the multihead record grid (equally spaced multiples of dt)");
+      }
+      observe(result.trajectory.frames[k]);
+      run.energy.push_back(result.ledger.energy[k]);
+      run.metric_slope.push_back(result.ledger.metric_slope[k]);
+    }
+    final_state = result.X;
+  }
   AttentionOptions options;
   options.normalization =
       p.model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;
@@ -511,6 +575,7 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
   options.bias = ScoreBias{parse_attention_mask(p.mask), p.alibi, {}};
   options.threads = 1;  // runs are the unit of parallelism
   const AttentionField field(p.d, {{A, V}}, options);
+  if (p.model != "multihead") {
   FlowOptions flow;
   flow.scheme = parse_flow_scheme(p.scheme);
   flow.dt = p.dt;
@@ -519,16 +584,14 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
   flow.norm = parse_layer_norm(p.norm);
   flow.ngpt_alpha = p.ngpt_alpha;
   flow.record = false;
-  const std::vector<double> times = spec.observation_times(p);
   flow.save_times = times;
   flow.max_steps = static_cast<std::size_t>(1e7);
   flow.observer = [&](double, const Eigen::MatrixXd& X) {
-    run.pair_fraction.push_back(close_pair_fraction(X, spec.pair_threshold));
-    run.clusters.push_back(count_clusters(X, spec.cluster_threshold));
+    observe(X);
     run.energy.push_back(attention_energy(X, A, p.beta, 1));
-    run.min_inner_product.push_back(min_pairwise_inner_product(X));
   };
-  const FlowResult result = integrate(field, X0, 0.0, p.T, flow);
+  final_state = integrate(field, X0, 0.0, p.T, flow).final_state;
+  }
   if (run.clusters.size() != times.size()) {
     throw Error("sweep: run " + std::to_string(index) + " observed " +
                 std::to_string(run.clusters.size()) + " frames instead of " +
@@ -543,7 +606,7 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
       }
     }
   }
-  if (spec.final_configurations) run.final_state = result.final_state;
+  if (spec.final_configurations) run.final_state = final_state;
   return run;
 }
 
@@ -551,7 +614,11 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
 
 namespace {
 
-const char* const kObservables[] = {"pair_fraction", "clusters", "energy", "min_inner_product"};
+const char* const kObservables[] = {"pair_fraction", "clusters", "energy", "min_inner_product",
+                                    "metric_slope"};
+
+/// The observables a spec's file has: the four of every run, and 𝒢² when a point is multihead.
+int observable_count(const SweepSpec& spec) { return spec.has_multihead() ? 5 : 4; }
 
 const std::vector<double>& observable(const SweepRun& run, int o) {
   switch (o) {
@@ -561,8 +628,10 @@ const std::vector<double>& observable(const SweepRun& run, int o) {
       return run.clusters;
     case 2:
       return run.energy;
-    default:
+    case 3:
       return run.min_inner_product;
+    default:
+      return run.metric_slope;
   }
 }
 
@@ -607,12 +676,17 @@ H5Table sweep_results_table(const SweepResults& results, const std::string& comm
   table.datasets["runs/index"] = index;
   table.datasets["runs/grid_index"] = grid;
   table.datasets["runs/seed_index"] = seed;
-  for (int o = 0; o < 4; ++o) {
+  const int observables = observable_count(spec);
+  for (int o = 0; o < observables; ++o) {
     H5Array a{{R, m}, {}};
     a.values.reserve(R * m);
     for (const SweepRun& run : results.runs) {
       const std::vector<double>& v = observable(run, o);
-      a.values.insert(a.values.end(), v.begin(), v.end());
+      if (v.size() == m) {
+        a.values.insert(a.values.end(), v.begin(), v.end());
+      } else {
+        a.values.insert(a.values.end(), m, kNaN);  // 𝒢² of a run that is not multihead
+      }
     }
     table.datasets[std::string("runs/") + kObservables[o]] = std::move(a);
   }
@@ -661,7 +735,7 @@ H5Table sweep_results_table(const SweepResults& results, const std::string& comm
   }
   // The summary, only for a complete sweep (a part of a job array has none).
   if (results.runs.size() == static_cast<std::size_t>(spec.run_count())) {
-    for (int o = 0; o < 4; ++o) {
+    for (int o = 0; o < observables; ++o) {
       std::map<std::string, H5Array> stats;
       for (const char* s : {"mean", "stderr", "q10", "q50", "q90"}) stats[s] = H5Array{{G, m}, {}};
       for (int g = 0; g < spec.grid_size(); ++g) {
@@ -669,7 +743,8 @@ H5Table sweep_results_table(const SweepResults& results, const std::string& comm
           std::vector<double> sample;
           for (int s = 0; s < spec.seeds; ++s) {
             const SweepRun& run = results.runs[static_cast<std::size_t>(g) * spec.seeds + s];
-            sample.push_back(observable(run, o)[f]);
+            const std::vector<double>& v = observable(run, o);
+            sample.push_back(v.size() == m ? v[f] : kNaN);
           }
           double mean = 0;
           for (double x : sample) mean += x;
@@ -721,7 +796,8 @@ SweepResults read_sweep_results(const std::filesystem::path& path) {
   const std::size_t R = index.values.size(), m = frame_count(spec);
   const H5Array& merges = dataset("runs/merge_times");
   const std::size_t width = merges.dims.size() == 2 ? merges.dims[1] : 0;
-  for (int o = 0; o < 4; ++o) {
+  const int observables = observable_count(spec);
+  for (int o = 0; o < observables; ++o) {
     const H5Array& a = dataset(std::string("runs/") + kObservables[o]);
     if (a.values.size() != R * m) throw IoError(name + ": '" + kObservables[o] + "' has the wrong size");
   }
@@ -736,7 +812,8 @@ SweepResults read_sweep_results(const std::filesystem::path& path) {
     }
     run.grid = static_cast<int>(run.index / spec.seeds);
     run.seed_index = static_cast<int>(run.index % spec.seeds);
-    for (int o = 0; o < 4; ++o) {
+    for (int o = 0; o < observables; ++o) {
+      if (o == 4 && spec.point(run.grid).model != "multihead") continue;  // NaN padding
       const H5Array& a = dataset(std::string("runs/") + kObservables[o]);
       const_cast<std::vector<double>&>(observable(run, o))
           .assign(a.values.begin() + r * m, a.values.begin() + (r + 1) * m);
@@ -766,7 +843,8 @@ bool same_run(const SweepRun& a, const SweepRun& b) {
   };
   return a.index == b.index && same(a.pair_fraction, b.pair_fraction) &&
          same(a.clusters, b.clusters) && same(a.energy, b.energy) &&
-         same(a.min_inner_product, b.min_inner_product) && same(a.merge_times, b.merge_times) &&
+         same(a.min_inner_product, b.min_inner_product) && same(a.metric_slope, b.metric_slope) &&
+         same(a.merge_times, b.merge_times) &&
          a.final_state == b.final_state;
 }
 }  // namespace
@@ -858,6 +936,7 @@ void SweepJournal::write(const SweepRun& run) const {
     put_vector(run.clusters);
     put_vector(run.energy);
     put_vector(run.min_inner_product);
+    put_vector(run.metric_slope);
     put_vector(run.merge_times);
     const std::int64_t rows = run.final_state.rows(), cols = run.final_state.cols();
     put(&rows, sizeof rows);
@@ -900,6 +979,7 @@ SweepRun SweepJournal::read(std::int64_t index) const {
   get_vector(run.clusters);
   get_vector(run.energy);
   get_vector(run.min_inner_product);
+  get_vector(run.metric_slope);
   get_vector(run.merge_times);
   std::int64_t rows = 0, cols = 0;
   get(&rows, sizeof rows);

@@ -31,7 +31,17 @@ namespace varsphere {
 
 /// All settings of one grid point (the flags of `flow` plus how runs are drawn).
 struct SweepParameters {
-  std::string model = "sa";  ///< sa | usa
+  /// sa | usa: attention flows with fixed weights A, V; multihead: MDCBS's tokens and H heads
+  /// D_h (starting at the identity) moving together (solvers/multihead_flow.hpp), with the
+  /// weight process below, the normalized explicit step of size dt, and the dissipation 𝒢²
+  /// recorded as the observable metric_slope.
+  std::string model = "sa";
+  int heads = 1;                                 ///< multihead: H
+  std::string weight_process = "frozen";         ///< multihead: frozen | ornstein-uhlenbeck
+  double weight_sigma = 1.4142135623730951;      ///< multihead: σ of the OU weights (√2)
+  /// multihead: seed of the weight noise of seed index s is process_seed + s when > 0 (to replay a
+  /// script), else derived like the other seeds.
+  double process_seed = 0;
   double beta = 1.0;
   int n = 32;
   int d = 3;
@@ -45,7 +55,8 @@ struct SweepParameters {
   double alibi = 0.0;
   std::string sign = "ascent";
   /// Initial condition: uniform on the sphere; a cap of polar angle `cap_angle` (radians) around
-  /// e_1 (uniform in the cap); equiangular with ⟨x_i, x_j⟩ = rho, randomly rotated; a CSV file.
+  /// e_1 (uniform in the cap); equiangular with ⟨x_i, x_j⟩ = rho, randomly rotated; clustered
+  /// (MDCBS's starts, clustered_start); a CSV file.
   std::string init = "uniform";
   double cap_angle = 0.5;
   double rho = 0.5;
@@ -94,6 +105,8 @@ struct SweepSpec {
   /// The largest n and d over the grid (rows of the output are padded to them).
   int max_tokens() const;
   int max_dimension() const;
+  /// True when some grid point is a multihead run (the file then has metric_slope).
+  bool has_multihead() const;
 };
 
 /// Parses and checks a spec; relative file names are taken from `base_dir`. Throws InvalidInput
@@ -111,8 +124,9 @@ struct SweepRun {
   int seed_index = 0;
   std::vector<double> pair_fraction;      ///< fraction of pairs i < j with ⟨x_i, x_j⟩ > threshold
   std::vector<double> clusters;           ///< connected components at cluster_threshold
-  std::vector<double> energy;             ///< E_β with the run's A (docs/math.md §2.3)
+  std::vector<double> energy;             ///< E_β with the run's A (§2.3); multihead: ℰ (§6)
   std::vector<double> min_inner_product;  ///< min_{i<j} ⟨x_i, x_j⟩
+  std::vector<double> metric_slope;       ///< multihead only: the dissipation 𝒢²
   /// First observation time at which the cluster count is ≤ k, for k = 1..n−1 (NaN: never).
   std::vector<double> merge_times;
   Eigen::MatrixXd final_state;  ///< d×n, only with final_configurations

@@ -16,6 +16,7 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/equiangular.hpp>
+#include <varsphere/solvers/multihead_flow.hpp>
 #include <varsphere/solvers/sweep.hpp>
 #include <varsphere/testing/kolmogorov_smirnov.hpp>
 
@@ -196,7 +197,7 @@ TEST_CASE("the journal keeps runs, drops damaged files and refuses another spec'
 TEST_CASE("bad specs are refused with one line naming the key") {
   CHECK(message_of("{") .find("not valid JSON") != std::string::npos);
   CHECK(message_of(R"({"grid": {"betta": [1]}})").find("unknown parameter 'grid.betta'") != std::string::npos);
-  CHECK(message_of(R"({"flow": {"model": "xa"}})").find("model must be sa or usa") != std::string::npos);
+  CHECK(message_of(R"({"flow": {"model": "xa"}})").find("model must be sa, usa or multihead") != std::string::npos);
   CHECK(message_of(R"({"grid": {"beta": [1, -2]}})").find("grid point 1): beta must be >= 0") != std::string::npos);
   CHECK(message_of(R"({"seeds": 0})").find("seeds must be an integer >= 1") != std::string::npos);
   CHECK(message_of(R"({"flow": {"T": 1, "dt": 0.3}, "observe": {"times": [0.3]}})")
@@ -225,5 +226,31 @@ TEST_CASE("offset seeds replay a script seeded 1000, 1001, ...; anisotropic weig
     CHECK(draw.V == D);
   }
   CHECK(message_of(R"({"seed_derivation": "random"})").find("seed_derivation must be hash or offset") !=
+        std::string::npos);
+}
+
+TEST_CASE("multihead runs are MDCBS's coupled flow: the sweep's rows are the ledger's") {
+  const SweepSpec spec = spec_from(R"({"grid": {"heads": [1, 4]}, "seeds": 2, "seed": 600,
+    "seed_derivation": "offset", "flow": {"model": "multihead", "d": 3, "n": 9, "T": 1,
+    "dt": 0.05, "scheme": "euler-renormalize", "sign": "descent"}, "init": {"kind": "clustered"},
+    "weights": {"weight_process": "ornstein-uhlenbeck", "weight_sigma": 1.4, "process_seed": 500},
+    "observe": {"frames": 11}})");
+  CHECK(spec.has_multihead());
+  const SweepRun run = run_sweep_point(spec, 3);  // H = 4, seed index 1
+  MultiHeadOptions o;
+  o.dt = 0.05;
+  o.seed = 501;
+  o.record_every = 2;
+  const MultiHeadResult direct =
+      simulate_multihead(clustered_start(3, 9, 601),
+                         std::vector<MatrixXd>(4, MatrixXd::Identity(3, 3)),
+                         WeightProcess::ornstein_uhlenbeck(1.4), 1.0, o);
+  REQUIRE(run.metric_slope.size() == 11);
+  REQUIRE(direct.ledger.t.size() == 11);
+  for (std::size_t k = 0; k < 11; ++k) {
+    CHECK(run.metric_slope[k] == direct.ledger.metric_slope[k]);
+    CHECK(run.energy[k] == direct.ledger.energy[k]);
+  }
+  CHECK(message_of(R"({"flow": {"model": "multihead"}})").find("multihead runs take scheme euler-renormalize") !=
         std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/multihead_flow.hpp>
+#include <varsphere/solvers/sweep.hpp>
 #include <varsphere/core/configuration.hpp>
 
 #include <Eigen/Eigenvalues>
@@ -37,24 +38,6 @@ std::vector<Eigen::MatrixXd> oscillating_start(Eigen::Index d, int H) {
   std::vector<Eigen::MatrixXd> D;
   for (int h = 0; h < H; ++h) D.push_back(WeightProcess::oscillating_target(d, h, H, 0.0));
   return D;
-}
-
-// The paper's starts: tokens near 5 equispaced angles (S¹), the octahedron vertices (S²) or ±e_i
-// (d ≥ 4), with Gaussian noise 0.05.
-Configuration clustered_start(Eigen::Index d, int n, std::uint64_t seed) {
-  Rng rng(seed);
-  Configuration X(d, n);
-  for (int i = 0; i < n; ++i) {
-    Eigen::VectorXd v = Eigen::VectorXd::Zero(d);
-    if (d == 2) {
-      const double angle = 2 * std::numbers::pi * (i % 5) / 5.0;
-      v << std::cos(angle), std::sin(angle);
-    } else {
-      v(i % d) = (i / d) % 2 == 0 ? 1.0 : -1.0;
-    }
-    X.col(i) = (v + 0.05 * rng.normal_matrix(d, 1)).normalized();
-  }
-  return X;
 }
 
 struct Sizes {
@@ -228,33 +211,40 @@ std::vector<Row> heads_ou(const Settings& s) {
   std::vector<Row> rows;
   const Sizes z = s.quick ? Sizes{3, 24, 20.0, 0.02, {1, 10, 100}, 2}
                           : Sizes{3, 200, 20.0, 5e-3, {1, 10, 100}, 1};
-  std::vector<double> Hs, mean_slope;
+  // As a sweep (docs/sweeps.md) over H: MDCBS's clustered starts seeded 600 + s, OU weights
+  // (σ² = 2) seeded 500 + s, the ledger's 𝒢² every 0.1 — the runs of the former loop.
+  std::ostringstream spec;
+  spec.precision(17);
+  spec << R"({"grid": {"heads": [)";
+  for (std::size_t k = 0; k < z.heads.size(); ++k) spec << (k ? ", " : "") << z.heads[k];
+  spec << R"(]}, "seeds": )" << z.seeds << R"(, "seed": 600, "seed_derivation": "offset",
+    "flow": {"model": "multihead", "d": )" << z.d << R"(, "n": )" << z.n << R"(, "T": )" << z.T
+       << R"(, "dt": )" << z.dt << R"(, "scheme": "euler-renormalize", "sign": "descent"},
+    "init": {"kind": "clustered"},
+    "weights": {"weight_process": "ornstein-uhlenbeck", "weight_sigma": )" << std::sqrt(2.0)
+       << R"(, "process_seed": 500},
+    "observe": {"frames": )" << static_cast<int>(std::lround(z.T / 0.1)) + 1 << "}}";
+  const SweepResults results = run_sweep(parse_sweep_spec(spec.str(), "."), {});
+  const std::vector<double> times =
+      results.spec.observation_times(results.spec.point(0));
+  std::vector<double> Hs, mean_slope(z.heads.size(), 0.0);
   std::vector<Row> curves;
-  for (int H : z.heads) {
+  for (const SweepRun& run : results.runs) {
     double sum = 0;
-    EnergyLedger shown;
-    for (int seed = 0; seed < z.seeds; ++seed) {
-      MultiHeadOptions o;
-      o.dt = z.dt;
-      o.seed = 500 + seed;
-      o.record_every = std::max(1, int(std::lround(0.1 / z.dt)));
-      const Configuration X0 = clustered_start(z.d, z.n, 600 + seed);
-      const EnergyLedger L =
-          simulate_multihead(X0,
-                             std::vector<Eigen::MatrixXd>(H, Eigen::MatrixXd::Identity(z.d, z.d)),
-                             WeightProcess::ornstein_uhlenbeck(std::sqrt(2.0)), z.T, o)
-              .ledger;
-      sum += window_mean(L, 0.5 * z.T, z.T);
-      if (seed == 0) shown = L;
-    }
+    int count = 0;
+    for (std::size_t k = 0; k < times.size(); ++k)
+      if (times[k] >= 0.5 * z.T - 1e-12) sum += run.metric_slope[k], ++count;
+    mean_slope[run.grid] += sum / count / z.seeds;
+  }
+  for (std::size_t g = 0; g < z.heads.size(); ++g) {
+    const int H = z.heads[g];
     Hs.push_back(H);
-    mean_slope.push_back(sum / z.seeds);
     Row r = at_least(
         id, paper,
         "H = " + std::to_string(H) + ": time-averaged G^2 on [10, 20] > 0 (" + sizes_text(z) + ")",
-        0.0, mean_slope.back());
+        0.0, mean_slope[g]);
     r.series = Series{"t",     "G^2(t), H = " + std::to_string(H) + " (OU, sigma^2 = 2)",
-                      shown.t, shown.metric_slope,
+                      times,   results.runs[g * z.seeds].metric_slope,
                       false,   true};
     curves.push_back(r);
   }
