@@ -54,7 +54,9 @@ MatrixXd random_normal_equations(Rng& rng, BlockTridiagonalSystem& system) {
 TEST_CASE("block-tridiagonal Cholesky solves the damped system like a dense Cholesky") {
   Rng rng(170);
   // Block sizes below, at and above one panel (128 columns), so that every panel path runs.
-  for (const auto [blocks, N] : {std::pair{1, 5}, {6, 7}, {3, 130}, {4, 300}}) {
+  for (const auto& shape : {std::pair{1, 5}, {6, 7}, {3, 130}, {4, 300}}) {
+    const int blocks = shape.first;
+    const Eigen::Index N = shape.second;
     CAPTURE(blocks);
     CAPTURE(N);
     BlockTridiagonalSystem system(blocks, N);
