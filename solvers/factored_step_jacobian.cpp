@@ -8,7 +8,7 @@ namespace varsphere {
 bool factor_step_jacobian(double root_h, Eigen::MatrixXd&& JM, const Eigen::MatrixXd& JV,
                           const std::vector<Eigen::MatrixXd>& local, FactoredStepJacobian& J) {
   const auto n = static_cast<Eigen::Index>(local.size());
-  const Eigen::Index m = JM.rows(), d = n > 0 ? JM.cols() / n : 0;
+  const Eigen::Index m = JM.rows(), nd = JM.cols(), d = n > 0 ? nd / n : 0;
   // Token i's rows in JV: the first and last row with a nonzero entry in its column block.
   J.local_row.assign(n, 0);
   J.local_rows.assign(n, 0);
@@ -49,8 +49,8 @@ bool factor_step_jacobian(double root_h, Eigen::MatrixXd&& JM, const Eigen::Matr
     J.Eb[i] = root_h * block * local[i].block(d, d, d, d);
   }
   J.dense_rows.clear();
-  J.Za.resize(0, JM.cols());
-  J.Zb.resize(0, JM.cols());
+  J.Za.resize(0, nd);  // (JM is J.S's old storage by now: its shape is not ours)
+  J.Zb.resize(0, nd);
   return true;
 }
 
