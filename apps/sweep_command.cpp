@@ -4,6 +4,7 @@
 // folder beside the output.
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <varsphere/core/error.hpp>
@@ -64,18 +65,17 @@ void run_sweep_command(const SweepFlags& f) {
   options.jobs = distributed && f.jobs == 0 ? 1 : f.jobs;
   std::int64_t share = 0;
   for (std::int64_t r = f.task; r < spec.run_count(); r += f.of) ++share;
-  // Runs already finished by an earlier, interrupted invocation of the same command.
-  const auto from_journal =
-      share - static_cast<std::int64_t>(pending_runs(spec, options).size());
   ProgressReporter progress("sweep", 0.0, static_cast<double>(share),
                             !quiet() && ProgressReporter::stderr_is_terminal(), 2.0, "runs");
-  auto report = [&, last = std::chrono::steady_clock::now()](std::int64_t done, std::int64_t) {
+  // The first report counts the runs an earlier, interrupted invocation left in the journal.
+  std::int64_t from_journal = -1;
+  auto report = [&](std::int64_t done, std::int64_t) {
+    if (from_journal < 0) from_journal = done;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     char rate[48];
-    std::snprintf(rate, sizeof rate, "%.1f runs/s", elapsed > 0 ? done / elapsed : 0.0);
+    std::snprintf(rate, sizeof rate, "%.1f runs/s", elapsed > 0 ? (done - from_journal) / elapsed : 0.0);
     progress.update(static_cast<double>(done), rate);
-    (void)last;
   };
   std::optional<SweepResults> results;
   if (distributed) {
@@ -90,7 +90,7 @@ void run_sweep_command(const SweepFlags& f) {
   SweepJournal(options.journal, spec).remove();
   print_summary("sweep", *results,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                from_journal);
+                std::max<std::int64_t>(from_journal, 0));
 }
 
 void run_merge_command(const MergeFlags& f) {

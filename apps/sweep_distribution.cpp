@@ -90,6 +90,7 @@ std::optional<SweepResults> run_sweep_distributed(
     std::mutex lock;  // the cursor and the counts (rank 0's workers and its helper thread)
     std::size_t cursor = 0;
     std::int64_t done = total - static_cast<std::int64_t>(pending.size());
+    if (progress) progress(done, total);  // the first report: runs found in the journal
     const int jobs = std::max(1, options.jobs);
     auto take = [&](std::size_t most) {
       const std::size_t left = pending.size() - cursor;

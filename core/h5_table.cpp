@@ -110,21 +110,8 @@ void write_h5_table(const std::filesystem::path& path, const H5Table& table) {
       }
     }
     for (const auto& [key, value] : table.attributes) {
-      H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-      bool ok = false;
-      if (const auto* text = std::get_if<std::string>(&value)) {
-        H5Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
-        H5Tset_size(type.id, std::max<std::size_t>(1, text->size()));
-        H5Handle attr{H5Acreate2(file.id, key.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
-                      H5Aclose};
-        ok = attr.id >= 0 && H5Awrite(attr.id, type.id, text->c_str()) >= 0;
-      } else {
-        const double number = std::get<double>(value);
-        H5Handle attr{H5Acreate2(file.id, key.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      H5Aclose};
-        ok = attr.id >= 0 && H5Awrite(attr.id, H5T_NATIVE_DOUBLE, &number) >= 0;
-      }
+      const bool ok = std::visit(
+          [&](const auto& v) { return write_scalar_attribute(file.id, key, v); }, value);
       if (!ok) throw IoError(fail + " writing attribute " + key);
     }
     if (H5Fflush(file.id, H5F_SCOPE_GLOBAL) < 0) throw IoError(fail + " flushing");

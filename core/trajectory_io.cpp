@@ -116,21 +116,8 @@ Trajectory read_csv(const std::filesystem::path& path) {
 }
 
 bool write_attribute(hid_t file, const std::string& key, const AttributeValue& value) {
-  if (const auto* text = std::get_if<std::string>(&value)) {
-    H5Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
-    H5Tset_size(type.id, std::max<std::size_t>(1, text->size()));
-    H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-    H5Handle attr{H5Acreate2(file, key.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
-                  H5Aclose};
-    return attr.id >= 0 && H5Awrite(attr.id, type.id, text->c_str()) >= 0;
-  }
-  if (const auto* number = std::get_if<double>(&value)) {
-    H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
-    H5Handle attr{
-        H5Acreate2(file, key.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT),
-        H5Aclose};
-    return attr.id >= 0 && H5Awrite(attr.id, H5T_NATIVE_DOUBLE, number) >= 0;
-  }
+  if (const auto* text = std::get_if<std::string>(&value)) return write_scalar_attribute(file, key, *text);
+  if (const auto* number = std::get_if<double>(&value)) return write_scalar_attribute(file, key, *number);
   const Eigen::MatrixXd& M = std::get<Eigen::MatrixXd>(value);
   const Eigen::Matrix<double, -1, -1, Eigen::RowMajor> rows = M;  // C order for h5py
   const hsize_t dims[2] = {static_cast<hsize_t>(M.rows()), static_cast<hsize_t>(M.cols())};

@@ -554,8 +554,8 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
     const MultiHeadResult result = simulate_multihead(
         X0, std::vector<Eigen::MatrixXd>(p.heads, Eigen::MatrixXd::Identity(p.d, p.d)), process,
         p.T, o);
+    std::size_t k = 0;  // ledger rows and observation times both increase
     for (double t : times) {
-      std::size_t k = 0;
       while (k < result.ledger.t.size() && std::abs(result.ledger.t[k] - t) > 1e-9 * std::max(1.0, t)) ++k;
       if (k == result.ledger.t.size()) {
         throw InvalidInput("sweep: observation time " + std::to_string(t) +
@@ -566,31 +566,30 @@ SweepRun run_sweep_point(const SweepSpec& spec, std::int64_t index) {
       run.metric_slope.push_back(result.ledger.metric_slope[k]);
     }
     final_state = result.X;
-  }
-  AttentionOptions options;
-  options.normalization =
-      p.model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;
-  options.beta = p.beta;
-  options.sign = p.sign == "descent" ? -1.0 : 1.0;
-  options.bias = ScoreBias{parse_attention_mask(p.mask), p.alibi, {}};
-  options.threads = 1;  // runs are the unit of parallelism
-  const AttentionField field(p.d, {{A, V}}, options);
-  if (p.model != "multihead") {
-  FlowOptions flow;
-  flow.scheme = parse_flow_scheme(p.scheme);
-  flow.dt = p.dt;
-  flow.rtol = p.rtol;
-  flow.atol = p.atol;
-  flow.norm = parse_layer_norm(p.norm);
-  flow.ngpt_alpha = p.ngpt_alpha;
-  flow.record = false;
-  flow.save_times = times;
-  flow.max_steps = static_cast<std::size_t>(1e7);
-  flow.observer = [&](double, const Eigen::MatrixXd& X) {
-    observe(X);
-    run.energy.push_back(attention_energy(X, A, p.beta, 1));
-  };
-  final_state = integrate(field, X0, 0.0, p.T, flow).final_state;
+  } else {
+    AttentionOptions options;
+    options.normalization =
+        p.model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;
+    options.beta = p.beta;
+    options.sign = p.sign == "descent" ? -1.0 : 1.0;
+    options.bias = ScoreBias{parse_attention_mask(p.mask), p.alibi, {}};
+    options.threads = 1;  // runs are the unit of parallelism
+    const AttentionField field(p.d, {{A, V}}, options);
+    FlowOptions flow;
+    flow.scheme = parse_flow_scheme(p.scheme);
+    flow.dt = p.dt;
+    flow.rtol = p.rtol;
+    flow.atol = p.atol;
+    flow.norm = parse_layer_norm(p.norm);
+    flow.ngpt_alpha = p.ngpt_alpha;
+    flow.record = false;
+    flow.save_times = times;
+    flow.max_steps = static_cast<std::size_t>(1e7);
+    flow.observer = [&](double, const Eigen::MatrixXd& X) {
+      observe(X);
+      run.energy.push_back(attention_energy(X, A, p.beta, 1));
+    };
+    final_state = integrate(field, X0, 0.0, p.T, flow).final_state;
   }
   if (run.clusters.size() != times.size()) {
     throw Error("sweep: run " + std::to_string(index) + " observed " +
