@@ -109,9 +109,10 @@ void write_h5_table(const std::filesystem::path& path, const H5Table& table) {
         throw IoError(fail + " writing " + name);
       }
     }
-    for (const auto& [key, value] : table.attributes) {
+    for (const auto& attribute : table.attributes) {
+      const std::string& key = attribute.first;  // (clang 14: no structured binding in a lambda)
       const bool ok = std::visit(
-          [&](const auto& v) { return write_scalar_attribute(file.id, key, v); }, value);
+          [&](const auto& v) { return write_scalar_attribute(file.id, key, v); }, attribute.second);
       if (!ok) throw IoError(fail + " writing attribute " + key);
     }
     if (H5Fflush(file.id, H5F_SCOPE_GLOBAL) < 0) throw IoError(fail + " flushing");
