@@ -41,6 +41,7 @@
 #include <varsphere/manifolds/product.hpp>
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
+#include <varsphere/solvers/action_hessian.hpp>
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/continuation.hpp>
@@ -57,6 +58,8 @@
 #include <varsphere/solvers/mirror_descent.hpp>
 #include <varsphere/solvers/multihead_flow.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/solvers/path_sensitivity.hpp>
+#include <varsphere/solvers/second_order_certificate.hpp>
 #include <varsphere/solvers/shooting.hpp>
 #include <varsphere/solvers/split_step.hpp>
 #include <varsphere/solvers/stationary.hpp>

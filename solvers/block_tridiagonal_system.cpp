@@ -250,3 +250,56 @@ Eigen::VectorXd BlockTridiagonalSystem::multiply(const Eigen::VectorXd& x) const
 }
 
 }  // namespace varsphere
+
+namespace varsphere {
+
+namespace {
+
+// The pivoted LDLᵀ factors of the Schur complements of H − shift·I (count_below's recursion).
+std::vector<Eigen::LDLT<Eigen::MatrixXd>> schur_pivots(const BlockTridiagonalSystem& H,
+                                                       double shift) {
+  std::vector<Eigen::LDLT<Eigen::MatrixXd>> pivots;
+  pivots.reserve(H.blocks());
+  Eigen::MatrixXd S;
+  for (int k = 0; k < H.blocks(); ++k) {
+    S = H.diagonal(k).selfadjointView<Eigen::Lower>();
+    S.diagonal().array() -= shift;
+    if (k > 0) S.noalias() -= H.coupling(k - 1).transpose() * pivots.back().solve(H.coupling(k - 1));
+    pivots.emplace_back(S);
+    const Eigen::VectorXd D = pivots.back().vectorD();
+    if (pivots.back().info() != Eigen::Success || (D.array() == 0.0).any()) {
+      throw Error("block LDLT: H - " + std::to_string(shift) +
+                  " I is singular to rounding (the shift is an eigenvalue)");
+    }
+  }
+  return pivots;
+}
+
+}  // namespace
+
+Eigen::Index BlockTridiagonalSystem::count_below(double shift) const {
+  Eigen::Index negative = 0;
+  for (const auto& pivot : schur_pivots(*this, shift)) negative += (pivot.vectorD().array() < 0.0).count();
+  return negative;
+}
+
+Eigen::VectorXd BlockTridiagonalSystem::solve_symmetric(const Eigen::VectorXd& b) const {
+  if (b.size() != size()) throw InvalidInput("BlockTridiagonalSystem::solve_symmetric: wrong vector size");
+  const auto pivots = schur_pivots(*this, 0.0);
+  const int m = blocks();
+  const Eigen::Index N = N_;
+  // Forward: y_k = b_k − C_{k−1}ᵀ S_{k−1}⁻¹ y_{k−1}; back: x_k = S_k⁻¹ (y_k − C_k x_{k+1}).
+  Eigen::VectorXd y = b;
+  for (int k = 1; k < m; ++k) {
+    y.segment(k * N, N) -= coupling_[k - 1].transpose() * pivots[k - 1].solve(y.segment((k - 1) * N, N));
+  }
+  Eigen::VectorXd x(size());
+  for (int k = m - 1; k >= 0; --k) {
+    Eigen::VectorXd rhs = y.segment(k * N, N);
+    if (k + 1 < m) rhs -= coupling_[k] * x.segment((k + 1) * N, N);
+    x.segment(k * N, N) = pivots[k].solve(rhs);
+  }
+  return x;
+}
+
+}  // namespace varsphere

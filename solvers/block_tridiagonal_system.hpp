@@ -67,6 +67,17 @@ class BlockTridiagonalSystem {
   /// H x (undamped; the Levenberg–Marquardt model needs xᵀHx).
   Eigen::VectorXd multiply(const Eigen::VectorXd& x) const;
 
+  /// The number of eigenvalues of H below `shift`, by Sylvester's law of inertia: H − shift·I is
+  /// congruent to the block diagonal of its Schur complements S_0 = D_0 − shift·I,
+  /// S_{k+1} = D_{k+1} − shift·I − C_kᵀ S_k⁻¹ C_k, whose negative pivots (pivoted LDLᵀ) are counted
+  /// (docs/math.md §3.8). Works for indefinite H; the factor of factor() is untouched. Throws
+  /// Error if a Schur complement is singular (shift is an eigenvalue to rounding).
+  Eigen::Index count_below(double shift) const;
+
+  /// x with H x = b (undamped) by the same block LDLᵀ: for symmetric H that need not be positive
+  /// definite (a saddle's Hessian). Throws Error if H is singular to rounding.
+  Eigen::VectorXd solve_symmetric(const Eigen::VectorXd& b) const;
+
   /// Bytes held by a system of this shape with its factor (for memory checks before allocating).
   static double bytes(int blocks, Eigen::Index block_size);
 

@@ -428,6 +428,15 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
                     result.status;
   } else {
     result.outcome = BvpOutcome::Certified;
+    if (options.second_order && K >= 2) {
+      SecondOrderOptions second = *options.second_order;
+      second.threads = options.threads;
+      try {
+        result.second_order = second_order_certificate(model, result.path, second);
+      } catch (const Error& e) {  // e.g. a token within 1e-5 of the cut locus
+        result.status += std::string("; no second-order certificate: ") + e.what();
+      }
+    }
   }
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -26,6 +26,7 @@
 #include <varsphere/core/configuration.hpp>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/solvers/lagrangian_step_model.hpp>
+#include <varsphere/solvers/second_order_certificate.hpp>
 #include <varsphere/solvers/step_model.hpp>
 
 namespace varsphere {
@@ -106,6 +107,10 @@ struct BvpOptions {
   /// then converges in a few iterations instead of linearly. Falls back to the Lagrangian's own
   /// residuals if the split solve does not converge.
   bool null_lagrangian_split = true;
+  /// After a Certified solve, the second-order certificate of the path (docs/math.md §3.8):
+  /// Morse index and smallest Hessian eigenvalues (options.threads is used, its own `threads`
+  /// ignored). Empty: skip it.
+  std::optional<SecondOrderOptions> second_order = SecondOrderOptions{};
 };
 
 struct BvpResult {
@@ -119,6 +124,8 @@ struct BvpResult {
   std::string status;                          ///< what happened, in one line
   BvpMethod method = BvpMethod::LeastSquares;  ///< LeastSquares or DelEquations, as used
   bool null_lagrangian_split = false;          ///< the split solve gave the result
+  /// Strict local minimum, saddle or degenerate (Certified solves with options.second_order).
+  std::optional<SecondOrderCertificate> second_order;
   double wall_seconds = 0.0;
 };
 
