@@ -8,6 +8,7 @@
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/solvers/path_sensitivity.hpp>
 #include <varsphere/core/configuration.hpp>
 
 #include "bvp_flags.hpp"
@@ -25,14 +26,47 @@ struct BvpCommandFlags {
   std::string x0, x1;
   BvpFlags bvp;
   std::string out, json;
+  std::string sensitivity, sensitivity_out;  // --sensitivity beta|T, its output file
 };
+
+// dX*/dθ of the optimal path for θ = β (the attention model at β) or θ = T (docs/math.md §3.9).
+std::vector<Eigen::MatrixXd> sensitivity_of(const BvpCommandFlags& f, const AttentionModel& model,
+                                            const BvpResult& r, const BvpOptions& options) {
+  const bool in_beta = f.sensitivity == "beta";
+  const ActionFamily family = [&](double theta) {
+    AttentionFlags flags = f.bvp.attention;
+    AttentionModel at = model;
+    double T = f.bvp.T;
+    if (in_beta) {
+      flags.beta = theta;
+      at.field = model.field.with_beta(theta);
+    } else {
+      T = theta;
+    }
+    std::shared_ptr<const StepModel> step_model;
+    with_lagrangian(f.bvp.lagrangian, flags, at,
+                    [&](const auto& L) { step_model = owned_step_model(L, options.rule); });
+    return ParametrizedAction{step_model, T};
+  };
+  return path_sensitivity(family, in_beta ? f.bvp.attention.beta : f.bvp.T, r.path,
+                          SensitivityOptions{1e-4, options.threads});
+}
 
 void run_bvp(const BvpCommandFlags& f) {
   f.bvp.check();
   OutputPlan plan;
   plan.input(f.x0, "--x0").input(f.x1, "--x1");
   f.bvp.attention.declare_inputs(plan);
-  plan.file(f.out, "--out", {".csv", ".h5"}).file(f.json, "--json", {".json"}).check();
+  if (!f.sensitivity_out.empty() && f.sensitivity.empty()) {
+    throw InvalidInput("--sensitivity-out needs --sensitivity beta or T");
+  }
+  if (!f.sensitivity.empty() && f.bvp.K < 2) {
+    throw InvalidInput("--sensitivity needs K >= 2 (interior nodes)");
+  }
+  plan.file(f.out, "--out", {".csv", ".h5"})
+      .file(f.json, "--json", {".json"})
+      .file(f.sensitivity_out, "--sensitivity-out", {".csv", ".h5"})
+      .check();
   const Configuration X0 = read_points(f.x0);
   const Configuration X1 = read_points(f.x1);
   if (X0.rows() != X1.rows() || X0.cols() != X1.cols()) {
@@ -48,7 +82,17 @@ void run_bvp(const BvpCommandFlags& f) {
     options.on_iteration = [&](const BvpIteration& it) { return progress(it); };
     const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
     progress.finish();
-    const nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
+    nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
+    Trajectory sensitivity;
+    if (!f.sensitivity.empty() && r.converged) {
+      const std::vector<Eigen::MatrixXd> dX = sensitivity_of(f, model, r, options);
+      double largest = 0;
+      for (std::size_t k = 0; k < dX.size(); ++k) {
+        sensitivity.push_back(r.path.times[k], dX[k]);
+        largest = std::max(largest, dX[k].norm());
+      }
+      summary["sensitivity"] = {{"parameter", f.sensitivity}, {"max_node_norm", largest}};
+    }
     // A failed solve writes its summary (converged: false) where --json asked, never the path.
     OutputTransaction outputs = plan.transaction();
     if (!f.json.empty()) write_json(outputs.stage(f.json), summary);
@@ -56,8 +100,17 @@ void run_bvp(const BvpCommandFlags& f) {
       write_trajectory(outputs.stage(f.out), r.path,
                        bvp_attributes("optimal path (bvp)", f.bvp, model));
     }
+    if (r.converged && !f.sensitivity_out.empty()) {
+      write_trajectory(outputs.stage(f.sensitivity_out), sensitivity,
+                       bvp_attributes("tangent vectors dX/d" + f.sensitivity + " of the optimal path (bvp)",
+                                      f.bvp, model));
+    }
     outputs.commit();
     print_bvp(std::cout, f.bvp, r);
+    if (summary.contains("sensitivity")) {
+      std::cout << "  sensitivity: max_k |dX_k/d" << f.sensitivity
+                << "| = " << summary["sensitivity"]["max_node_norm"].get<double>() << "\n";
+    }
     if (!r.converged) throw Error("bvp: " + r.status);
   });
 }
@@ -73,6 +126,11 @@ void add_bvp_command(CLI::App& app) {
   f->bvp.add_to(*cmd);
   cmd->add_option("--out", f->out, "optimal path (.csv or .h5), written only if converged");
   cmd->add_option("--json", f->json, "JSON summary (written also when not converged)");
+  cmd->add_option("--sensitivity", f->sensitivity,
+                  "dX*/dθ of the optimal path by the implicit function theorem, θ = beta or T")
+      ->check(CLI::IsMember({"beta", "T"}));
+  cmd->add_option("--sensitivity-out", f->sensitivity_out,
+                  "the tangent vectors dX_k*/dθ (.csv or .h5, frames like a path)");
   cmd->callback([f] { run_bvp(*f); });
 }
 

@@ -30,6 +30,10 @@ void BvpFlags::add_to(CLI::App& cmd) {
                  "time budget of the solve (0: none); when spent the run ends not converged");
   cmd.add_option("--del-tolerance", del_tolerance,
                  "converged when the DEL residual <= tol * max(1, scale)");
+  cmd.add_flag("!--no-second-order", second_order,
+               "skip the second-order certificate (Morse index, smallest Hessian eigenvalues)");
+  cmd.add_option("--eigenvalues", eigenvalues,
+                 "how many of the smallest Hessian eigenvalues the certificate reports");
 }
 
 void BvpFlags::check() const {
@@ -41,6 +45,7 @@ void BvpFlags::check() const {
     throw InvalidInput("--max-seconds must be finite and >= 0");
   }
   if (!(del_tolerance > 0)) throw InvalidInput("--del-tolerance must be positive");
+  if (eigenvalues < 1) throw InvalidInput("--eigenvalues must be at least 1");
 }
 
 BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X0,
@@ -51,6 +56,11 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
   o.threads = resolve_thread_count(attention.threads);  // --threads: Ceres and the field
   o.max_seconds = max_seconds;
   o.del_tolerance = del_tolerance;
+  if (second_order) {
+    o.second_order = SecondOrderOptions{eigenvalues};
+  } else {
+    o.second_order.reset();
+  }
   if (init == "flow") o.initial_path = flow ? *flow : reference_flow(model, X0);
   return o;
 }
@@ -87,7 +97,20 @@ nlohmann::json bvp_summary(const std::string& command, const BvpFlags& f,
           {"converged", r.converged},
           {"status", r.status},
           {"wall_seconds", r.wall_seconds}});
+  summary["second_order"] =
+      r.second_order ? second_order_json(*r.second_order) : nlohmann::json(nullptr);
   return summary;
+}
+
+nlohmann::json second_order_json(const SecondOrderCertificate& c) {
+  return {{"kind", to_string(c.kind)},
+          {"morse_index", c.morse_index},
+          {"near_zero", c.near_zero},
+          {"smallest_eigenvalues", c.smallest_eigenvalues},
+          {"hessian_norm", c.hessian_norm},
+          {"zero_threshold", c.zero_threshold},
+          {"dimension", c.dimension},
+          {"seconds", c.seconds}};
 }
 
 TrajectoryAttributes bvp_attributes(const std::string& object, const BvpFlags& f,
@@ -109,6 +132,13 @@ void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r) {
       << " (scale " << r.del_residual_scale << ")\n"
       << "  " << (r.converged ? "converged" : "NOT converged") << " after " << r.iterations
       << " iterations, " << r.wall_seconds << " s: " << r.status << "\n";
+  if (r.second_order) {
+    const SecondOrderCertificate& c = *r.second_order;
+    out << "  second order: " << to_string(c.kind) << ", Morse index " << c.morse_index
+        << ", smallest Hessian eigenvalues";
+    for (double lambda : c.smallest_eigenvalues) out << " " << std::setprecision(6) << lambda;
+    out << " (" << std::setprecision(3) << c.seconds << " s)\n";
+  }
 }
 
 }  // namespace varsphere::apps

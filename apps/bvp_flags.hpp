@@ -26,6 +26,8 @@ struct BvpFlags {
   double max_seconds = 0;
   long long max_steps = 1'000'000;
   double del_tolerance = 1e-7;
+  bool second_order = true;  ///< --no-second-order turns the certificate off
+  int eigenvalues = 4;
 
   void add_to(CLI::App& cmd);
   /// Throws InvalidInput for T <= 0, K < 1, bad iteration or thread counts or time budget.
@@ -47,5 +49,7 @@ nlohmann::json bvp_summary(const std::string& command, const BvpFlags& f,
 TrajectoryAttributes bvp_attributes(const std::string& object, const BvpFlags& f,
                                     const AttentionModel& model);
 void print_bvp(std::ostream& out, const BvpFlags& f, const BvpResult& r);
+/// The second-order certificate as JSON (kind, morse_index, near_zero, smallest_eigenvalues, ...).
+nlohmann::json second_order_json(const SecondOrderCertificate& c);
 
 }  // namespace varsphere::apps

@@ -114,6 +114,13 @@ AttentionField AttentionField::identity(Eigen::Index d, AttentionOptions options
   return AttentionField(d, std::vector<AttentionHead>{{I, I}}, options);
 }
 
+AttentionField AttentionField::with_beta(double beta) const {
+  AttentionField out = *this;
+  out.options_.beta = beta;
+  validate_options(out.options_);
+  return out;
+}
+
 std::vector<AttentionHead> AttentionField::heads_at(double t) const {
   if (!schedule_) return heads_;
   std::vector<AttentionHead> heads = schedule_(t);
@@ -364,6 +371,59 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
     product::tangent_project_in_place(X, *velocity);
   }
   return J;
+}
+
+Eigen::MatrixXd AttentionField::velocity_vjp(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& R,
+                                             Eigen::MatrixXd* velocity) const {
+  check_input(X);
+  const Eigen::Index d = X.rows(), n = X.cols();
+  if (R.rows() != d || R.cols() != n) {
+    throw InvalidInput("attention VJP: the cotangent must be " + std::to_string(d) + "x" +
+                       std::to_string(n));
+  }
+  if (options_.normalization == AttentionNormalization::Sinkhorn) {
+    const Eigen::MatrixXd J = velocity_jacobian(t, X, velocity);
+    const Eigen::VectorXd g =
+        J.transpose() * Eigen::Map<const Eigen::VectorXd>(Eigen::MatrixXd(R).data(), n * d);
+    return Eigen::Map<const Eigen::MatrixXd>(g.data(), d, n);
+  }
+  const double beta = options_.normalization == AttentionNormalization::Hardmax ? 0.0 : options_.beta;
+  const double c = options_.normalization == AttentionNormalization::Softmax ? 1.0 : 0.0;
+  ScoreBias storage;
+  const ScoreBias& bias = bias_at(t, storage);
+  bias.check_size(n);
+  Eigen::MatrixXd Rt = R;  // R̃ = P R
+  product::tangent_project_in_place(X, Rt);
+  Eigen::MatrixXd G = Eigen::MatrixXd::Zero(d, n), D = Eigen::MatrixXd::Zero(d, n);
+  for (const AttentionHead& head : heads_at(t)) {
+    const Eigen::MatrixXd AX = head.A * X, VX = head.V * X;
+    Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
+    scores_to_weights(W, bias);
+    const Eigen::MatrixXd Dh = VX * W;
+    G.noalias() += head.V.transpose() * (Rt * W.transpose());
+    if (beta != 0.0) {
+      Eigen::MatrixXd S = VX.transpose() * Rt;  // (l, i) = ⟨V x_l, r̃_i⟩
+      if (c != 0.0) {
+        const Eigen::RowVectorXd q = (Dh.cwiseProduct(Rt)).colwise().sum();
+        S.rowwise() -= q;
+      }
+      S = W.cwiseProduct(S);
+      G.noalias() += beta * (AX * S);
+      G.noalias() += beta * (head.A.transpose() * X * S.transpose());
+    }
+    D += Dh;
+  }
+  G *= options_.sign;
+  D *= options_.sign;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    G.col(k) -= X.col(k).dot(D.col(k)) * R.col(k) + D.col(k) * X.col(k).dot(R.col(k));
+  }
+  if (velocity != nullptr) {
+    *velocity = D;
+    product::tangent_project_in_place(X, *velocity);
+  }
+  return G;
 }
 
 }  // namespace varsphere

@@ -107,6 +107,9 @@ class AttentionField {
   AttentionField(Eigen::Index d, HeadSchedule schedule, AttentionOptions options = {});
   /// Q = K = V = I: GLPR's SA / USA models.
   static AttentionField identity(Eigen::Index d, AttentionOptions options = {});
+  /// The same field at inverse temperature β (sensitivities, continuation in β). Throws
+  /// InvalidInput for β < 0 or not finite.
+  AttentionField with_beta(double beta) const;
 
   Eigen::Index dimension() const { return d_; }
   /// The attention weights of head `h` at (t, X): row i holds w_ij (n×n; SA rows sum to 1,
@@ -134,6 +137,16 @@ class AttentionField {
   /// If `velocity` is given, F itself (computed on the way) is written there.
   Eigen::MatrixXd velocity_jacobian(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                     Eigen::MatrixXd* velocity = nullptr) const;
+
+  /// The vector-Jacobian product (∂F/∂X)ᵀR as a d×n matrix (column k = Σ_i (∂F_i/∂x_k)ᵀ r_i), in
+  /// O(n²d) without forming the Jacobian (Sinkhorn: through velocity_jacobian). Per head, with
+  /// R̃ = P R (columns P_i r_i), S = (VX)ᵀR̃ − c·1 qᵀ, q_i = ⟨D_i, r̃_i⟩ and W(l, i) = w_il:
+  ///   Vᵀ R̃ Wᵀ + β (A X (W∘S) + Aᵀ X (W∘S)ᵀ),
+  /// summed over heads, times the sign; then column k −= ⟨x_k, D_k⟩ r_k + D_k ⟨x_k, r_k⟩.
+  /// If `velocity` is given, F itself is written there.
+  Eigen::MatrixXd velocity_vjp(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                               const Eigen::Ref<const Eigen::MatrixXd>& R,
+                               Eigen::MatrixXd* velocity = nullptr) const;
 
   /// The unprojected velocity for any scalar (double or Jet); the double overload uses the fast
   /// path.

@@ -28,6 +28,23 @@ void DeGiorgiLagrangian::residual_jacobians(double t, const Eigen::MatrixXd& X,
   }
 }
 
+void DeGiorgiLagrangian::residual_gradients(double t, const Eigen::MatrixXd& X,
+                                            const Eigen::MatrixXd& V, Eigen::MatrixXd& gX,
+                                            Eigen::MatrixXd& gV) const {
+  const Eigen::Index d = X.rows(), n = X.cols();
+  Eigen::MatrixXd F;
+  field_(t, X, F);
+  const Eigen::VectorXd w = metric_(X);
+  gV = V * w.asDiagonal();
+  gX = field_.velocity_vjp(t, X, F * w.asDiagonal());
+  if (metric_.kind == MetricWeights::Kind::Sa) {  // the other metrics have constant weights
+    const Eigen::VectorXd half =
+        0.5 * (V.colwise().squaredNorm() + F.colwise().squaredNorm()).transpose();
+    const Eigen::VectorXd g = metric_.gradient(X).transpose() * half;
+    gX += Eigen::Map<const Eigen::MatrixXd>(g.data(), d, n);
+  }
+}
+
 Eigen::MatrixXd DeGiorgiLagrangian::partner_rows(const Eigen::MatrixXd& rows) const {
   const Eigen::Index half = rows.rows() / 2;
   return rows.topRows(half) - rows.bottomRows(half);

@@ -60,6 +60,11 @@ class DeGiorgiLagrangian {
   void residual_jacobians(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
                           Eigen::VectorXd& r, Eigen::MatrixXd& JX, Eigen::MatrixXd& JV) const;
 
+  /// gX = (∂F/∂X)ᵀ(w∘F) + Σ_i ½(|v_i|² + |F_i|²) ∇w_i and gV = w∘V, the gradient of ½|r|² in
+  /// O(n²d) (GradientLeastSquaresLagrangian).
+  void residual_gradients(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+                          Eigen::MatrixXd& gX, Eigen::MatrixXd& gV) const;
+
   /// Null-Lagrangian split (SplitLeastSquaresLagrangian): ½|V|²_g + ½|F|²_g = ½|V − F|²_g + ⟨V,
   /// F⟩_g and ⟨V, F⟩_g = ⟨V, grad_g E⟩_g = ⟨∇E(X), V⟩ = dE/dt, so the partner is flow matching in
   /// the same metric (rows sqrt(w_i)(v_i − F_i) = velocity rows − field rows) and Φ = E_β.

@@ -21,6 +21,14 @@ concept FieldWithJacobian = requires(const F& f, double t, const Eigen::MatrixXd
   { f.velocity_jacobian(t, X, velocity) } -> std::convertible_to<Eigen::MatrixXd>;
 };
 
+/// A vector field with a vector-Jacobian product, like AttentionField::velocity_vjp: (∂F/∂X)ᵀR as
+/// a d×n matrix, with F itself written to *velocity.
+template <class F>
+concept FieldWithVjp = requires(const F& f, double t, const Eigen::MatrixXd& X,
+                                Eigen::MatrixXd* velocity) {
+  { f.velocity_vjp(t, X, X, velocity) } -> std::convertible_to<Eigen::MatrixXd>;
+};
+
 template <class Field>
 struct FlowMatchingLagrangian {
   Field field;
@@ -63,6 +71,25 @@ struct FlowMatchingLagrangian {
       JX.middleRows(i * d, d) *= sw(i);
       JX.middleRows(i * d, d) += diff * G.row(i) / (2 * sw(i));
       JV.block(i * d, i * d, d, d).diagonal().setConstant(sw(i));
+    }
+  }
+
+  /// gX = (∂r/∂X)ᵀr = −(∂F/∂X)ᵀ(w∘(V − F)) + Σ_i ½|v_i − F_i|² ∇w_i and gV = w∘(V − F), by the
+  /// field's vector-Jacobian product (GradientLeastSquaresLagrangian).
+  void residual_gradients(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+                          Eigen::MatrixXd& gX, Eigen::MatrixXd& gV) const
+      requires FieldWithJacobian<Field> && FieldWithVjp<Field> {
+    const Eigen::Index d = X.rows(), n = X.cols();
+    Eigen::MatrixXd F;
+    field(t, X, F);
+    const Eigen::VectorXd w = metric(X);
+    const Eigen::MatrixXd diff = V - F;
+    gV = diff * w.asDiagonal();
+    gX = -field.velocity_vjp(t, X, gV);
+    if (metric.kind == MetricWeights::Kind::Sa) {  // other metrics have constant weights
+      const Eigen::VectorXd half = 0.5 * diff.colwise().squaredNorm().transpose();
+      const Eigen::VectorXd g = metric.gradient(X).transpose() * half;
+      gX += Eigen::Map<const Eigen::MatrixXd>(g.data(), d, n);
     }
   }
 };

@@ -62,6 +62,19 @@ concept AnalyticLeastSquaresLagrangian = LeastSquaresLagrangian<L> &&
   l.residual_jacobians(t, X, X, r, J, J);
 };
 
+/// An analytic least-squares Lagrangian that also gives the gradient of ½|r|² without forming its
+/// Jacobians,
+///     void residual_gradients(double t, const Eigen::MatrixXd& X, const Eigen::MatrixXd& V,
+///                             Eigen::MatrixXd& gX, Eigen::MatrixXd& gV) const;
+/// with gX = (∂r/∂X)ᵀ r and gV = (∂r/∂V)ᵀ r as d×n matrices: O(n²d) for attention instead of the
+/// Jacobians' O(n²d²). Step gradients (the DEL residual, checkEL, the second variation of
+/// solvers/action_hessian.hpp, which takes thousands of them per step) then use it.
+template <class L>
+concept GradientLeastSquaresLagrangian = AnalyticLeastSquaresLagrangian<L> &&
+    requires(const L& l, double t, const Eigen::MatrixXd& X, Eigen::MatrixXd& G) {
+  l.residual_gradients(t, X, X, G, G);
+};
+
 /// A least-squares Lagrangian that splits, in the continuum, into a least-squares partner whose
 /// residuals are a fixed linear map R of its own and a null Lagrangian dΦ(X)[V] = dΦ/dt:
 ///     ½|r|² = ½|R r|² + ⟨∇Φ(X), V⟩,

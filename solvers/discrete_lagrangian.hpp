@@ -145,11 +145,20 @@ bool closed_form_step_gradients(const L& lagrangian, DiscreteRule rule, double t
   Eigen::MatrixXd M, V;
   std::vector<Eigen::MatrixXd> local;
   if (!step_state_jacobians(rule, Xa, Xb, h, M, V, local)) return false;
-  Eigen::VectorXd r;
-  Eigen::MatrixXd JM, JV;
-  lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
   // r̃ = √h r and J̃ = √h J: J̃ᵀr̃ = h Jᵀr.
-  const Eigen::VectorXd u = h * (JM.transpose() * r), w = h * (JV.transpose() * r);
+  Eigen::VectorXd u, w;
+  if constexpr (GradientLeastSquaresLagrangian<L>) {
+    Eigen::MatrixXd gM, gV;  // without the Jacobians: O(n²d) for attention
+    lagrangian.residual_gradients(step_time(rule, t_a, h), M, V, gM, gV);
+    u = h * Eigen::Map<const Eigen::VectorXd>(gM.data(), gM.size());
+    w = h * Eigen::Map<const Eigen::VectorXd>(gV.data(), gV.size());
+  } else {
+    Eigen::VectorXd r;
+    Eigen::MatrixXd JM, JV;
+    lagrangian.residual_jacobians(step_time(rule, t_a, h), M, V, r, JM, JV);
+    u = h * (JM.transpose() * r);
+    w = h * (JV.transpose() * r);
+  }
   for (int side = 0; side < 2; ++side) {
     Eigen::MatrixXd* out = side == 0 ? grad_a : grad_b;
     if (out == nullptr) continue;

@@ -13,6 +13,9 @@ namespace varsphere::testing {
 struct ResidualJacobianError {
   double residual = 0.0;  ///< max |r_closed − r_jet|: both residual paths agree
   double jacobian = 0.0;  ///< max |[∂r/∂X ∂r/∂V]_closed − the same from Jets|
+  /// GradientLeastSquaresLagrangian only: max |[gX gV] − Jᵀr| of residual_gradients against the
+  /// Jets' Jacobian (0 for other Lagrangians).
+  double gradient = 0.0;
 };
 
 /// Compares at (t, X, V) (X d×n on the sphere, V tangent, though any values are valid input).
@@ -39,7 +42,16 @@ ResidualJacobianError residual_jacobian_error(const L& lagrangian, double t,
       xv, r_jet, J_jet);
   Eigen::MatrixXd J(JX.rows(), 2 * d * n);
   J << JX, JV;
-  return {(r - r_jet).cwiseAbs().maxCoeff(), (J - J_jet).cwiseAbs().maxCoeff()};
+  ResidualJacobianError out{(r - r_jet).cwiseAbs().maxCoeff(), (J - J_jet).cwiseAbs().maxCoeff()};
+  if constexpr (GradientLeastSquaresLagrangian<L>) {
+    Eigen::MatrixXd gX, gV;
+    lagrangian.residual_gradients(t, X, V, gX, gV);
+    Eigen::VectorXd g(2 * d * n);
+    g << Eigen::Map<const Eigen::VectorXd>(gX.data(), d * n),
+        Eigen::Map<const Eigen::VectorXd>(gV.data(), d * n);
+    out.gradient = (g - J_jet.transpose() * r_jet).cwiseAbs().maxCoeff();
+  }
+  return out;
 }
 
 }  // namespace varsphere::testing

@@ -175,7 +175,7 @@ struct Opaque {
 template <class L>
 double residual_jacobian_error(const L& lagrangian, const MatrixXd& X, const MatrixXd& V) {
   const auto e = varsphere::testing::residual_jacobian_error(lagrangian, 0.3, X, V);
-  return std::max(e.residual, e.jacobian);
+  return std::max({e.residual, e.jacobian, e.gradient});
 }
 }  // namespace
 
@@ -188,6 +188,23 @@ TEST_CASE("closed-form residual Jacobians equal automatic differentiation; both 
                                {AttentionNormalization::Softmax, 1.2, 1.0});
   CHECK(residual_jacobian_error(KineticLagrangian{}, X, V) <= 1e-14);
   CHECK(residual_jacobian_error(FlowMatchingLagrangian{general}, X, V) <= 1e-12);
+  // The vector-Jacobian product (residual_gradients) for every attention variant: two heads, USA,
+  // hardmax, Sinkhorn, a causal mask with ALiBi, the reversed sign.
+  for (auto w : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized,
+                 AttentionNormalization::Hardmax, AttentionNormalization::Sinkhorn}) {
+    AttentionOptions options{w, 0.9, -1.0};
+    options.bias.mask = AttentionMask::Causal;
+    options.bias.alibi = 0.5;
+    const AttentionField heads(d, {{rng.normal_matrix(d, d), rng.normal_matrix(d, d)},
+                                   {rng.normal_matrix(d, d), rng.normal_matrix(d, d)}},
+                               options);
+    const FlowMatchingLagrangian fm{heads};
+    static_assert(GradientLeastSquaresLagrangian<decltype(fm)>);
+    static_assert(GradientLeastSquaresLagrangian<DeGiorgiLagrangian>);
+    const auto e = varsphere::testing::residual_jacobian_error(fm, 0.3, X, V);
+    CHECK(e.gradient <= 1e-12);
+    CHECK(e.jacobian <= 1e-12);
+  }
   for (auto w : {AttentionNormalization::Softmax, AttentionNormalization::Unnormalized}) {
     const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(w, 1.7, d);
     CHECK(residual_jacobian_error(dg, X, V) <= 1e-12);
