@@ -16,6 +16,9 @@
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/solvers/path_sensitivity.hpp>
+#include <varsphere/solvers/second_order_certificate.hpp>
+#include <optional>
 
 #include "arrays.hpp"
 #include "attention_model.hpp"
@@ -116,6 +119,8 @@ struct BvpSettings {
   double max_seconds = 0, del_tolerance = 1e-7;
   long long max_steps = 1'000'000;
   bool analytic_jacobians = true, null_lagrangian_split = true, verbose = false;
+  bool second_order = true;
+  int eigenvalues = 4;
 
   void check() const {
     if (!(T > 0) || !std::isfinite(T)) throw InvalidInput("T must be positive and finite");
@@ -127,6 +132,7 @@ struct BvpSettings {
       throw InvalidInput("max_seconds must be finite and >= 0");
     }
     if (!(del_tolerance > 0)) throw InvalidInput("del_tolerance must be positive");
+    if (eigenvalues < 1) throw InvalidInput("eigenvalues must be at least 1");
   }
   BvpOptions options() const {
     BvpOptions o;
@@ -147,6 +153,11 @@ struct BvpSettings {
     o.analytic_jacobians = analytic_jacobians;
     o.null_lagrangian_split = null_lagrangian_split;
     o.verbose = verbose;
+    if (second_order) {
+      o.second_order = SecondOrderOptions{eigenvalues};
+    } else {
+      o.second_order.reset();
+    }
     return o;
   }
   /// The reference flow on the K+1 grid, as the CLI's compare and --init flow (dopri5, 1e-12).
@@ -166,7 +177,22 @@ struct BvpSettings {
   }
 };
 
+/// The certificate as the CLI's JSON "second_order" object.
+py::dict certificate_dict(const SecondOrderCertificate& c) {
+  py::dict out;
+  out["kind"] = to_string(c.kind);
+  out["morse_index"] = c.morse_index;
+  out["near_zero"] = c.near_zero;
+  out["smallest_eigenvalues"] = to_vector(c.smallest_eigenvalues);
+  out["hessian_norm"] = c.hessian_norm;
+  out["zero_threshold"] = c.zero_threshold;
+  out["dimension"] = c.dimension;
+  out["seconds"] = c.seconds;
+  return out;
+}
+
 struct BvpSolution {
+  py::object second_order = py::none();
   py::array times, path;
   double action = 0, del_residual_max = 0, del_residual_scale = 0, wall_seconds = 0;
   int iterations = 0;
@@ -187,6 +213,7 @@ BvpSolution solution_of(const BvpResult& r) {
   s.status = r.status;
   s.method = method_label(r);
   s.converged = r.converged;
+  if (r.second_order) s.second_order = certificate_dict(*r.second_order);
   return s;
 }
 
@@ -225,13 +252,18 @@ BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
                     const py::object& init, const std::string& rule, const std::string& method,
                     int max_iterations, double max_seconds, double del_tolerance, int threads,
                     bool analytic_jacobians, bool null_lagrangian_split, long long max_steps,
-                    bool check, bool verbose) {
+                    bool check, bool verbose, bool second_order, int eigenvalues) {
   const Tokens A(x0, "bvp: X0", false), B(x1, "bvp: X1", false);
   A.on_sphere();
   B.on_sphere();
   if (A.d() != B.d() || A.n() != B.n()) throw InvalidInput("bvp: X0 and X1 have different shapes");
-  const BvpSettings s{T, K, rule, method, max_iterations, threads, max_seconds, del_tolerance,
-                      max_steps, analytic_jacobians, null_lagrangian_split, verbose};
+  const BvpSettings s{T,         K,
+                      rule,      method,
+                      max_iterations, threads,
+                      max_seconds, del_tolerance,
+                      max_steps, analytic_jacobians,
+                      null_lagrangian_split, verbose,
+                      second_order, eigenvalues};
   s.check();
   const AttentionModelPy* model = model_of(model_object, A.d());
   const Configuration X0 = A.matrix(), X1 = B.matrix();
@@ -298,10 +330,93 @@ py::dict run_compare(const py::object& x0, double T, int K, const py::object& la
       out["checkel_flow"] = without_gil([&] { return check_el(L, flow).max_residual; });
     }
     out["bvp_wall_seconds"] = r.wall_seconds;
+    out["second_order"] = r.second_order ? py::object(certificate_dict(*r.second_order)) : py::none();
   });
   out["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
+}
+
+py::dict run_second_order(const py::object& frames, const py::object& times,
+                          const py::object& lagrangian, const py::object& model_object,
+                          const std::string& rule, int eigenvalues, int threads) {
+  const Trajectory path = trajectory_from(frames, times, "second_order: path");
+  const AttentionModelPy* model = model_of(model_object, path.dimension());
+  if (threads < 0) throw InvalidInput("threads must be >= 0 (0: all cores)");
+  const SecondOrderOptions options{eigenvalues, 1e-7, resolve_thread_count(threads)};
+  const DiscreteRule r = parse_discrete_rule(rule);
+  SecondOrderCertificate c;
+  with_lagrangian(lagrangian, model, path.dimension(), path.tokens(), [&](const auto& L) {
+    c = without_gil([&] { return second_order_certificate(L, r, path, options); });
+  });
+  return certificate_dict(c);
+}
+
+py::array run_sensitivity(const py::object& frames, const py::object& times,
+                          const py::object& parameter, const py::object& theta_object,
+                          const py::object& lagrangian, const py::object& model_object,
+                          const std::string& rule, int threads) {
+  const Trajectory path = trajectory_from(frames, times, "path_sensitivity: path");
+  if (threads < 0) throw InvalidInput("threads must be >= 0 (0: all cores)");
+  const DiscreteRule discrete_rule = parse_discrete_rule(rule);
+  const double horizon = path.times.back() - path.times.front();
+  const Eigen::Index d = path.dimension(), n = path.tokens();
+  // θ ↦ the Lagrangian's step model and T: a model from a Python callable (any parameter of A,
+  // V, β, ...), the model at β = θ, or the given model with T = θ.
+  enum class Kind { Callable, Beta, Horizon } kind;
+  double theta = 0;
+  const AttentionModelPy* model = nullptr;
+  if (PyCallable_Check(parameter.ptr())) {
+    if (theta_object.is_none()) throw InvalidInput("path_sensitivity: a callable parameter needs theta");
+    kind = Kind::Callable;
+    theta = theta_object.cast<double>();
+  } else if (py::isinstance<py::str>(parameter) && parameter.cast<std::string>() == "beta") {
+    kind = Kind::Beta;
+    model = model_of(model_object, d);
+    if (model == nullptr) throw InvalidInput("path_sensitivity: parameter 'beta' needs model");
+    theta = model->beta;
+  } else if (py::isinstance<py::str>(parameter) && parameter.cast<std::string>() == "T") {
+    kind = Kind::Horizon;
+    model = model_of(model_object, d);
+    theta = horizon;
+  } else {
+    throw InvalidInput("path_sensitivity: parameter must be 'beta', 'T' or a callable theta -> "
+                       "varsphere.Attention");
+  }
+  if (!theta_object.is_none() && kind != Kind::Callable &&
+      std::abs(theta_object.cast<double>() - theta) > 1e-12 * std::max(1.0, std::abs(theta))) {
+    throw InvalidInput("path_sensitivity: theta must be the model's beta or the path's T (or None)");
+  }
+  const ActionFamily family = [&](double value) {
+    std::optional<AttentionModelPy> at;
+    const AttentionModelPy* use = model;
+    if (kind == Kind::Callable) {
+      py::gil_scoped_acquire gil;
+      py::object built = parameter(value);
+      use = model_of(built, d);
+      if (use == nullptr) throw InvalidInput("path_sensitivity: the callable returned None");
+      at.emplace(*use);
+      use = &*at;
+    } else if (kind == Kind::Beta) {
+      at.emplace(*model);
+      at->beta = value;
+      at->field = model->field.with_beta(value);
+      use = &*at;
+    }
+    std::shared_ptr<const StepModel> step_model;
+    {
+      py::gil_scoped_acquire gil;  // with_lagrangian may probe a Python Lagrangian
+      with_lagrangian(lagrangian, use, d, n,
+                      [&](const auto& L) { step_model = owned_step_model(L, discrete_rule); });
+    }
+    return ParametrizedAction{step_model, kind == Kind::Horizon ? value : horizon};
+  };
+  const auto dX = without_gil([&] {
+    return path_sensitivity(family, theta, path, SensitivityOptions{1e-4, resolve_thread_count(threads)});
+  });
+  Trajectory out;
+  for (std::size_t k = 0; k < dX.size(); ++k) out.push_back(path.times[k], dX[k]);
+  return frames_array(out);
 }
 
 }  // namespace
@@ -352,6 +467,9 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
       .def_readonly("status", &BvpSolution::status, "what happened, in one line")
       .def_readonly("method", &BvpSolution::method)
       .def_readonly("wall_seconds", &BvpSolution::wall_seconds)
+      .def_readonly("second_order", &BvpSolution::second_order,
+                    "the second-order certificate (a dict as varsphere.second_order returns), or "
+                    "None when not certified or second_order=False")
       .def("__repr__", [](const BvpSolution& s) {
         return "BvpSolution(outcome='" + s.outcome + "', action=" +
                py::repr(py::float_(s.action)).cast<std::string>() +
@@ -365,6 +483,7 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
         py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 0,
         py::arg("analytic_jacobians") = true, py::arg("null_lagrangian_split") = true,
         py::arg("max_steps") = 1'000'000, py::arg("check") = false, py::arg("verbose") = false,
+        py::arg("second_order") = true, py::arg("eigenvalues") = 4,
         R"(Solve the discrete Euler–Lagrange BVP between X0 and X1 (n, d) on K steps over [0, T]
 (as `varsphere bvp`; docs/math.md §3.3).
 
@@ -381,6 +500,9 @@ Args:
     threads: Ceres threads (0: all cores; the path does not depend on it). max_steps: step budget of the reference flow (init='flow').
     check: raise varsphere.NotConverged unless the outcome is 'certified'.
     verbose: Ceres' iteration log on stderr.
+    second_order, eigenvalues: after a certified solve, the second-order certificate (Morse
+        index, the `eigenvalues` smallest Hessian eigenvalues; docs/math.md §3.8) in
+        BvpSolution.second_order.
 
 Returns a BvpSolution (path (K+1, n, d), action, DEL residual, outcome, iterations).
 The GIL is released; Ctrl-C stops the solve after the current iteration (KeyboardInterrupt).)");
@@ -439,6 +561,31 @@ uniform grid `times` (m,), m >= 9; fourth-order differences, error O(Δt⁴). Re
       py::arg("X"), py::arg("times"), py::arg("lagrangian") = "kinetic",
       py::arg("model") = py::none(), py::arg("rule") = "midpoint",
       "The discrete action S_d of a path X (m, n, d) at `times` and its DEL residual (a dict).");
+
+  m.def("second_order", &run_second_order, py::arg("X"), py::arg("times"), py::kw_only(),
+        py::arg("lagrangian") = "kinetic", py::arg("model") = py::none(),
+        py::arg("rule") = "midpoint", py::arg("eigenvalues") = 4, py::arg("threads") = 0,
+        R"(The second-order certificate of a path X (K+1, n, d) at uniform `times` (docs/math.md
+§3.8): the Riemannian Hessian of the discrete action at the interior nodes (fixed ends), its
+Morse index (eigenvalues below -delta, counted exactly by a block LDLT), the eigenvalues in
+[-delta, delta] (delta = 1e-7 * ||H||) and the `eigenvalues` smallest eigenvalues. Meaningful at a
+stationary path (a certified bvp solution). Returns a dict: 'kind' ('strict-local-minimum',
+'saddle' or 'degenerate'), 'morse_index', 'near_zero', 'smallest_eigenvalues', 'hessian_norm',
+'zero_threshold', 'dimension', 'seconds'.)");
+
+  m.def("path_sensitivity", &run_sensitivity, py::arg("X"), py::arg("times"),
+        py::arg("parameter"), py::kw_only(), py::arg("theta") = py::none(),
+        py::arg("lagrangian") = "de-giorgi", py::arg("model") = py::none(),
+        py::arg("rule") = "midpoint", py::arg("threads") = 0,
+        R"(dX*/dtheta of a stationary path X (K+1, n, d) at uniform `times` by the implicit function
+theorem, H dX/dtheta = -d/dtheta grad S_d (docs/math.md §3.9): an array (K+1, n, d) of tangent
+vectors, zero at the fixed ends.
+
+Args:
+    parameter: 'beta' (the model's inverse temperature), 'T' (the horizon, nodes k = 0..K kept),
+        or a callable theta -> varsphere.Attention (any entry of A or V, ...) with `theta` given.
+    lagrangian, model, rule: the problem whose solution X is (as in varsphere.bvp).
+Raises varsphere.Error if the Hessian is singular (no unique continuation).)");
 }
 
 }  // namespace varsphere::python

@@ -2,6 +2,7 @@
 // (solvers/clusters.hpp, solvers/flow_diagnostics.hpp).
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
+#include <limits>
 #include <pybind11/stl/filesystem.h>
 
 #include <varsphere/core/csv.hpp>
@@ -50,15 +51,18 @@ Trajectory frames_with_times(const py::object& frames, const py::object& times, 
 void bind_io(py::module_& m) {
   m.def(
       "load_trajectory",
-      [](const std::filesystem::path& path) {
-        const Trajectory t = without_gil([&] { return read_trajectory(path); });
+      [](const std::filesystem::path& path, bool on_sphere) {
+        // Tangent-vector files (bvp --sensitivity-out) are read with on_sphere=False.
+        const double unit_tol = on_sphere ? 1e-6 : std::numeric_limits<double>::infinity();
+        const Trajectory t = without_gil([&] { return read_trajectory(path, unit_tol); });
         py::dict attributes;
         for (const auto& [k, v] : read_trajectory_attributes(path)) attributes[py::str(k)] = attribute_to_python(v);
         return py::make_tuple(to_vector(t.times), frames_array(t), attributes);
       },
-      py::arg("path"),
+      py::arg("path"), py::kw_only(), py::arg("on_sphere") = true,
       R"(Read a trajectory written by the CLI (.csv or .h5): returns (times (m,), X (m, n, d),
-attributes dict; empty for .csv). Frames are checked to lie on the sphere.)");
+attributes dict; empty for .csv). Frames are checked to lie on the sphere unless on_sphere=False
+(files of tangent vectors such as `bvp --sensitivity-out`; values are still checked finite).)");
   m.def(
       "save_trajectory",
       [](const std::filesystem::path& path, const py::object& times, const py::object& frames,

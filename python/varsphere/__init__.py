@@ -33,6 +33,8 @@ from ._varsphere import (  # noqa: F401
     compare,
     check_el,
     action,
+    second_order,
+    path_sensitivity,
     InteractionEnergy,
     find_stationary,
     classify,

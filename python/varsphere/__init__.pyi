@@ -153,6 +153,7 @@ class BvpSolution:
     status: str
     method: str
     wall_seconds: float
+    second_order: Optional[dict[str, Any]]
 
 def bvp(
     X0: ArrayLike,
@@ -174,6 +175,8 @@ def bvp(
     max_steps: int = 1000000,
     check: bool = False,
     verbose: bool = False,
+    second_order: bool = True,
+    eigenvalues: int = 4,
 ) -> BvpSolution: ...
 def compare(
     X0: ArrayLike,
@@ -196,6 +199,15 @@ def check_el(X: ArrayLike, times: ArrayLike, lagrangian: LagrangianName = "de-gi
 def action(X: ArrayLike, times: ArrayLike, lagrangian: LagrangianName = "kinetic",
            model: Optional[Attention] = None,
            rule: Literal["midpoint", "left"] = "midpoint") -> dict[str, float]: ...
+def second_order(X: ArrayLike, times: ArrayLike, *, lagrangian: LagrangianName = "kinetic",
+                 model: Optional[Attention] = None,
+                 rule: Literal["midpoint", "left"] = "midpoint", eigenvalues: int = 4,
+                 threads: int = 0) -> dict[str, Any]: ...
+def path_sensitivity(X: ArrayLike, times: ArrayLike,
+                     parameter: Union[Literal["beta", "T"], Callable[[float], Attention]], *,
+                     theta: Optional[float] = None, lagrangian: LagrangianName = "de-giorgi",
+                     model: Optional[Attention] = None,
+                     rule: Literal["midpoint", "left"] = "midpoint", threads: int = 0) -> Array: ...
 
 # ---- energies, multi-head, continuum ---------------------------------------------------------
 class InteractionEnergy:
@@ -254,7 +266,7 @@ def depth_flow(grid: ContinuumGrid, layer: ContinuumLayer, u: ArrayLike, T: floa
                dt: float = 1.0, save_every: int = 1) -> dict[str, Array]: ...
 
 # ---- files and diagnostics -------------------------------------------------------------------
-def load_trajectory(path: Path) -> tuple[Array, Array, dict[str, Any]]: ...
+def load_trajectory(path: Path, *, on_sphere: bool = True) -> tuple[Array, Array, dict[str, Any]]: ...
 def save_trajectory(path: Path, times: ArrayLike, X: ArrayLike,
                     attributes: Optional[dict[str, Any]] = None) -> None: ...
 def load_points(path: Path) -> Array: ...
