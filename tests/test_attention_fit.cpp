@@ -189,8 +189,172 @@ TEST_CASE("the path-optimality fit recovers (A, V) with error O(h^2): SA and USA
         const double order = slope(hs, errors);
         MESSAGE(std::string(norm == AttentionNormalization::Softmax ? "SA" : "USA") << " d=" << d << " H=" << H
                 << ": errors " << errors[0] << " " << errors[1] << " " << errors[2] << ", order " << order);
-        CHECK(order == doctest::Approx(2.0).epsilon(0.15));
+        CHECK(order > 1.75);
+        CHECK(order < 2.3);
       }
     }
   }
+}
+
+namespace {
+// Each frame moved by σ·N(0, 1) and put back on the sphere.
+std::vector<Trajectory> noisy(std::vector<Trajectory> paths, double sigma, std::uint64_t seed) {
+  Rng rng(seed);
+  for (Trajectory& p : paths)
+    for (MatrixXd& X : p.frames) X = product::project(MatrixXd(X + sigma * rng.normal_matrix(X.rows(), X.cols())));
+  return paths;
+}
+double rms(const VectorXd& v) { return std::sqrt(v.squaredNorm() / double(v.size())); }
+}  // namespace
+
+TEST_CASE("with observation noise the error scales like sigma / sqrt(number of observations)") {
+  Rng rng(320);
+  const Eigen::Index d = 3;
+  const std::vector<AttentionHead> truth = random_heads(rng, d, 1);
+  const AttentionField field(d, truth, {AttentionNormalization::Softmax, 1.0});
+  AttentionFamily fam;
+  fam.d = d;
+  const VectorXd exact = fam.parameters_of(truth);
+  // Mean RMS parameter error over 4 noise draws.
+  auto error = [&](int N, double sigma) {
+    const std::vector<Trajectory> clean = observed(field, d, N, 8, 1.0, 0.05, 21);
+    double sum = 0;
+    for (std::uint64_t s = 0; s < 4; ++s) sum += rms(fit_attention(noisy(clean, sigma, 100 + s), fam).theta - exact);
+    return sum / 4;
+  };
+  const std::vector<double> sigmas{5e-3, 1e-2, 2e-2}, counts{8, 32, 128};
+  std::vector<double> by_sigma, by_count;
+  for (double s : sigmas) by_sigma.push_back(error(8, s));
+  for (double N : counts) by_count.push_back(error(static_cast<int>(N), 1e-2));
+  const double in_sigma = slope(sigmas, by_sigma), in_count = slope(counts, by_count);
+  MESSAGE("error vs sigma: " << by_sigma[0] << " " << by_sigma[1] << " " << by_sigma[2] << " (slope "
+          << in_sigma << "); vs N: " << by_count[0] << " " << by_count[1] << " " << by_count[2]
+          << " (slope " << in_count << ")");
+  CHECK(in_sigma > 0.9);
+  CHECK(in_sigma < 1.1);
+  CHECK(in_count > -0.6);
+  CHECK(in_count < -0.4);
+}
+
+TEST_CASE("trajectory matching from the identity reaches the truth on 9 of 10 random problems") {
+  int reached = 0;
+  for (int problem = 0; problem < 10; ++problem) {
+    Rng rng(400 + problem);
+    const Eigen::Index d = 3;
+    // Far from the identity start: A = 2G/√d, V = I + G'/√d.
+    std::vector<AttentionHead> truth{{2.0 * rng.normal_matrix(d, d) / std::sqrt(3.0),
+                                      MatrixXd::Identity(d, d) + rng.normal_matrix(d, d) / std::sqrt(3.0)}};
+    const AttentionField field(d, truth, {AttentionNormalization::Softmax, 1.0});
+    const std::vector<Trajectory> paths = observed(field, d, 3, 6, 2.0, 0.25, 30 + problem);
+    AttentionFamily fam;
+    fam.d = d;
+    FitOptions options;
+    options.loss = FitLoss::TrajectoryMatching;
+    options.max_step = 0.025;
+    options.starts = 3;  // the identity and two perturbed identities
+    const AttentionFit fit = fit_attention(paths, fam, options);
+    const double e = head_error(fam, fit.theta, truth);
+    reached += e <= 1e-3;
+    MESSAGE("problem " << problem << ": parameter error " << e << ", cost " << fit.cost << ", "
+                       << to_string(fit.outcome));
+  }
+  MESSAGE("trajectory matching from the identity reached the truth on " << reached << " of 10");
+  CHECK(reached >= 9);
+}
+
+TEST_CASE("flat directions: the low-rank gauge is reported, a family the data cannot determine is refused") {
+  Rng rng(330);
+  const Eigen::Index d = 4;
+  const MatrixXd Q = rng.normal_matrix(2, d), K = rng.normal_matrix(2, d);
+  const std::vector<AttentionHead> truth{{Q.transpose() * K / 2.0, MatrixXd::Identity(d, d)}};
+  const AttentionField field(d, truth, {AttentionNormalization::Softmax, 1.0});
+  const std::vector<Trajectory> paths = observed(field, d, 3, 6, 1.0, 0.1, 41);
+  AttentionFamily fam;
+  fam.d = d;
+  fam.score = ScoreFamily::LowRank;
+  fam.rank = 2;
+  fam.value = ValueFamily::Identity;
+  const AttentionFit fit = fit_attention(paths, fam);
+  CHECK(fit.outcome == FitOutcome::Converged);
+  CHECK(fit.gauge_dimension == 4);
+  CHECK(fit.null_space.cols() == 4);  // GL(2) acting on (Q, K)
+  CHECK((fam.heads_at(fit.theta, 0).front().A - truth[0].A).cwiseAbs().maxCoeff() <= 0.05);
+  // One token: its weight is 1 whatever A is, so A is not determined.
+  std::vector<Trajectory> single;
+  for (const Trajectory& p : paths) {
+    Trajectory one;
+    for (std::size_t k = 0; k < p.size(); ++k) one.push_back(p.times[k], p.frames[k].leftCols(1));
+    single.push_back(one);
+  }
+  AttentionFamily full;
+  full.d = d;
+  const AttentionFit blind = fit_attention(single, full);
+  CHECK(blind.outcome == FitOutcome::Unidentifiable);
+  CHECK(blind.null_space.cols() >= d * d);
+  // More parameters than numbers: refused before any work.
+  AttentionFamily layered = full;
+  layered.time = TimeDependence::Piecewise;
+  layered.blocks = 10;
+  layered.t1 = 1.0;
+  CHECK_THROWS_AS(fit_attention(single, layered), InvalidInput);
+}
+
+TEST_CASE("piecewise-constant heads are recovered block by block; irregular times are accepted") {
+  Rng rng(340);
+  const Eigen::Index d = 3;
+  const std::vector<AttentionHead> first = random_heads(rng, d, 1), second = random_heads(rng, d, 1);
+  const AttentionField field(d, [&](double t) { return t < 0.5 ? first : second; },
+                             {AttentionNormalization::Softmax, 1.0});
+  // Irregular observation times, none straddling the switch at t = 0.5.
+  const std::vector<double> times{0.0, 0.03, 0.08, 0.1, 0.16, 0.2, 0.27, 0.3, 0.36, 0.41, 0.45, 0.5,
+                                  0.52, 0.58, 0.61, 0.66, 0.7, 0.77, 0.8, 0.84, 0.9, 0.95, 1.0};
+  std::vector<Trajectory> paths;
+  for (int p = 0; p < 4; ++p) {
+    Trajectory path;
+    MatrixXd X = product::random_point(rng, d, 8);
+    path.push_back(0.0, X);
+    for (std::size_t k = 1; k < times.size(); ++k) {
+      FlowOptions o;
+      o.scheme = FlowScheme::Dopri5;
+      o.rtol = 1e-12;
+      o.atol = 1e-13;
+      o.dt = 0.01;
+      X = integrate(field, X, times[k - 1], times[k], o).trajectory.frames.back();
+      path.push_back(times[k], X);
+    }
+    paths.push_back(path);
+  }
+  AttentionFamily fam;
+  fam.d = d;
+  fam.time = TimeDependence::Piecewise;
+  fam.blocks = 2;
+  fam.t0 = 0.0;
+  fam.t1 = 1.0;
+  const AttentionFit fit = fit_attention(paths, fam);
+  CHECK(fit.outcome == FitOutcome::Converged);
+  CHECK(head_error(fam, fit.theta.head(fam.block_size()).replicate(2, 1), first) <= 0.02);
+  const VectorXd later = fit.theta.tail(fam.block_size()).replicate(2, 1);
+  CHECK(head_error(fam, later, second) <= 0.02);
+  CHECK(fit.r_squared > 0.999);
+}
+
+TEST_CASE("bad observed paths are refused with one clear error") {
+  Rng rng(350);
+  Trajectory a, b;
+  a.push_back(0.0, product::random_point(rng, 3, 4));
+  a.push_back(0.1, product::random_point(rng, 3, 4));
+  b.push_back(0.0, product::random_point(rng, 4, 4));
+  b.push_back(0.1, product::random_point(rng, 4, 4));
+  AttentionFamily fam;
+  CHECK_THROWS_WITH_AS(fit_attention({a, b}, fam), doctest::Contains("d = 4"), InvalidInput);
+  Trajectory one;
+  one.push_back(0.0, a.frames[0]);
+  CHECK_THROWS_WITH_AS(fit_attention({one}, fam), doctest::Contains("at least 2"), InvalidInput);
+  Trajectory backwards = a;
+  backwards.times[1] = 0.0;
+  CHECK_THROWS_WITH_AS(fit_attention({backwards}, fam), doctest::Contains("increase"), InvalidInput);
+  Trajectory off = a;
+  off.frames[1](0, 0) += 0.1;
+  CHECK_THROWS_WITH_AS(fit_attention({off}, fam), doctest::Contains("norm"), InvalidInput);
+  CHECK_THROWS_AS(fit_attention({}, fam), InvalidInput);
 }
