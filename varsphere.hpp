@@ -16,6 +16,7 @@
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/functionals/attention_energy.hpp>
 #include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/functionals/attention_parameter_jacobian.hpp>
 #include <varsphere/functionals/attention_normalization.hpp>
 #include <varsphere/functionals/continuum_attention.hpp>
 #include <varsphere/functionals/continuum_grid.hpp>
@@ -42,6 +43,8 @@
 #include <varsphere/manifolds/sphere.hpp>
 #include <varsphere/manifolds/tangent_bundle.hpp>
 #include <varsphere/solvers/action_hessian.hpp>
+#include <varsphere/solvers/attention_family.hpp>
+#include <varsphere/solvers/attention_fit.hpp>
 #include <varsphere/solvers/check_el.hpp>
 #include <varsphere/solvers/clusters.hpp>
 #include <varsphere/solvers/continuation.hpp>
@@ -52,6 +55,7 @@
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/equiangular.hpp>
 #include <varsphere/solvers/flow_diagnostics.hpp>
+#include <varsphere/solvers/fit_holdout.hpp>
 #include <varsphere/solvers/flow_field.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
 #include <varsphere/solvers/lagrangian_step_model.hpp>

@@ -25,5 +25,6 @@ void add_stationary_command(CLI::App& app);
 /// `varsphere reproduce`: the papers' theorems as PASS/FAIL rows (examples/reproduce).
 void add_reproduce_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
 
 }  // namespace varsphere::apps

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   varsphere::apps::add_compare_command(app);
   varsphere::apps::add_stationary_command(app);
   varsphere::apps::add_sweep_command(app);
+  varsphere::apps::add_fit_command(app);
 #ifdef VARSPHERE_CLI_REPRODUCE
   varsphere::apps::add_reproduce_command(app);
 #endif
