@@ -30,6 +30,7 @@ void bind_bvp(py::module_& m);
 void bind_energies(py::module_& m);
 void bind_io(py::module_& m);
 void bind_sweep(py::module_& m);
+void bind_fit(py::module_& m);
 void bind_reproduce(py::module_& m);
 
 }  // namespace varsphere::python

@@ -38,6 +38,7 @@ PYBIND11_MODULE(_varsphere, m) {
   bind_energies(m);
   bind_io(m);
   bind_sweep(m);
+  bind_fit(m);
 #ifdef VARSPHERE_PYTHON_REPRODUCE
   bind_reproduce(m);
 #endif

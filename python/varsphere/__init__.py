@@ -35,6 +35,7 @@ from ._varsphere import (  # noqa: F401
     action,
     second_order,
     path_sensitivity,
+    fit,
     InteractionEnergy,
     find_stationary,
     classify,
