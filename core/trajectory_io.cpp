@@ -77,6 +77,12 @@ Trajectory read_csv(const std::filesystem::path& path) {
   require_regular_input(path);
   std::ifstream in(path);
   if (!in) throw IoError("cannot read '" + name + "': cannot open it");
+  return read_trajectory_csv(in, name);
+}
+
+}  // namespace
+
+Trajectory read_trajectory_csv(std::istream& in, const std::string& name) {
   std::string header;
   std::getline(in, header);
   if (header.rfind("t,token,x1", 0) != 0) {
@@ -114,6 +120,8 @@ Trajectory read_csv(const std::filesystem::path& path) {
   }
   return traj;
 }
+
+namespace {
 
 bool write_attribute(hid_t file, const std::string& key, const AttributeValue& value) {
   if (const auto* text = std::get_if<std::string>(&value)) return write_scalar_attribute(file, key, *text);

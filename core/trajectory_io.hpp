@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <istream>
 #include <varsphere/core/trajectory.hpp>
 
 namespace varsphere {
@@ -22,6 +23,9 @@ void write_trajectory(const std::filesystem::path& path, const Trajectory& traj,
 /// Reads a .csv or .h5 trajectory; frames are validated as configurations (unit columns to
 /// `unit_tol`) and times must increase strictly.
 Trajectory read_trajectory(const std::filesystem::path& path, double unit_tol = 1e-6);
+/// The CSV form (header t,token,x1..xd, then one row per token and frame) from a stream; `name`
+/// prefixes the errors. Frames are not checked to lie on the sphere (read_trajectory does that).
+Trajectory read_trajectory_csv(std::istream& in, const std::string& name);
 
 /// The attributes of a .h5 trajectory with their types (an empty map for .csv).
 TrajectoryAttributes read_trajectory_attributes(const std::filesystem::path& path);

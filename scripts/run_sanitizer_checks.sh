@@ -15,7 +15,7 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DVARSPHERE_CLI_REPRODUCE=OFF -DVARSPHERE_BUILD_PYTHON=OFF -DVARSPHERE_WITH_MPI=OFF >/dev/null
 core_tests=(test_sphere test_geometry_properties test_reference_geometry test_ceres_manifold
             test_io test_random test_trajectory_io test_stationary test_attention_field
-            test_node_block_bvp test_sweep)
+            test_node_block_bvp test_sweep test_second_order test_attention_fit)
 # (test_node_block_bvp runs as test_node_block_bvp_sanitized here: tests/CMakeLists.txt)
 fuzzers=(fuzz_csv_points fuzz_csv_matrix fuzz_trajectory_csv fuzz_trajectory_h5)
 cmake --build "$build" --target varsphere "${core_tests[@]}" "${fuzzers[@]}"
@@ -23,7 +23,7 @@ built=$(date +%s)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-joined="$(IFS='|'; echo "${core_tests[*]}")|test_node_block_bvp_sanitized"
+joined="$(IFS='|'; echo "${core_tests[*]}")|test_node_block_bvp_sanitized|test_attention_fit_sanitized"
 pattern="^(${joined}|cli_.*)\$"
 # `reproduce` is left out of this CLI (it is a third of the build and its table the slowest CLI
 # test); the main build runs it, and the two CLI tests that need seconds of optimized compute (a

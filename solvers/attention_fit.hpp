@@ -110,7 +110,7 @@ std::vector<Trajectory> predict_paths(const std::vector<Trajectory>& paths,
                                       double max_step, std::size_t from = 0);
 
 /// Prediction error: the RMS over the later frames of the per-token RMS geodesic distance
-/// between Φ_θ(t_k; X_from) and X_k.
+/// between Φ_θ(t_k; X_from) and X_k; +∞ if the predicted flow blows up.
 double prediction_error(const std::vector<Trajectory>& paths, const AttentionFamily& family,
                         const Eigen::VectorXd& theta, double max_step, std::size_t from = 0);
 

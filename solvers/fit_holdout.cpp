@@ -69,7 +69,7 @@ FitStudy fit_with_holdout(const std::vector<Trajectory>& paths, const AttentionF
   identity.score = ScoreFamily::Scalar;
   identity.value = ValueFamily::Identity;
   study.holdout.push_back(row("identity", fit_attention(train, identity, baseline_options)));
-  if (family.normalization == AttentionNormalization::Softmax) {
+  if (holdout.usa_baseline && family.normalization == AttentionNormalization::Softmax) {
     AttentionFamily usa = family;
     usa.normalization = AttentionNormalization::Unnormalized;
     study.holdout.push_back(row("usa", fit_attention(train, usa, baseline_options)));

@@ -19,6 +19,7 @@ namespace varsphere {
 struct HoldoutSpec {
   double trajectories = 0;  ///< fraction of the trajectories held out (the last ones), [0, 1)
   double layers = 0;        ///< fraction of the frames of each trajectory held out (the last), [0, 1)
+  bool usa_baseline = true; ///< fit the USA baseline too (an SA family only; as costly as the fit)
 };
 
 struct HoldoutRow {

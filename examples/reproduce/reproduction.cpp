@@ -22,6 +22,10 @@ const std::vector<Reproduction>& reproductions() {
   static const std::vector<Reproduction> table = {
       {"geodesic-bvp", "Gracyk", "kinetic BVP = great circles; midpoint rule of order 2",
        &geodesic_bvp},
+      {"transformer-as-flow", "Gracyk",
+       "a real encoder's layer-to-layer token motion fitted by an SA flow (path-optimality loss): "
+       "R^2 and held-out error against A = beta I, V = I",
+       &transformer_as_flow},
       {"flow-is-variational-usa", "Gracyk/GLPR",
        "USA flow = De Giorgi BVP minimizer between its ends; action = energy gain",
        &flow_is_variational_usa},

@@ -55,6 +55,7 @@ const std::vector<Reproduction>& reproductions();
 const Reproduction* find_reproduction(const std::string& id);
 
 std::vector<Row> geodesic_bvp(const Settings&);
+std::vector<Row> transformer_as_flow(const Settings&);
 std::vector<Row> flow_is_variational_usa(const Settings&);
 std::vector<Row> flow_is_variational_sa(const Settings&);
 std::vector<Row> flow_matching_general(const Settings&);

@@ -38,8 +38,8 @@ foreach(i RANGE ${last})
 endforeach()
 list(REMOVE_DUPLICATES ids)
 list(LENGTH ids count)
-if(NOT count EQUAL 39)
-  message(FATAL_ERROR "expected 39 reproductions, found ${count}: ${ids}")
+if(NOT count EQUAL 40)
+  message(FATAL_ERROR "expected 40 reproductions, found ${count}: ${ids}")
 endif()
 
 # Plots of a small compare run and of these rows.
