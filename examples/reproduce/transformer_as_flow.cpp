@@ -32,9 +32,9 @@ std::vector<Row> transformer_as_flow(const Settings& s) {
     const FitStudy study = fit_with_holdout(paths, family, options, {0.25, 0.25, false});
     const HoldoutRow& fitted = study.holdout[0];
     const HoldoutRow& identity = study.holdout[1];
-    const std::string what = " (" + model + " encoder, " + std::to_string(study.train_paths) +
-                             " sequences fitted, " + std::to_string(study.test_paths) + " held out)";
-    Row explained = at_least(id, paper, "R^2 of the fitted velocities, SA flow with full A, V" + what,
+    const std::string what = " (" + model + ", " + std::to_string(study.train_paths) + " fitted, " +
+                             std::to_string(study.test_paths) + " held out)";
+    Row explained = at_least(id, paper, "R^2 of the fitted velocities, SA flow" + what,
                              0.5, study.fit.r_squared);
     // The figure: per layer, the mean observed token speed |V_k| and what the fit leaves, |V_k − F|
     // (the training sequences and layers; θ = 0 gives F = 0, so its mismatch is |V_k| itself).
