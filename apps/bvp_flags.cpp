@@ -30,8 +30,10 @@ void BvpFlags::add_to(CLI::App& cmd) {
                  "time budget of the solve (0: none); when spent the run ends not converged");
   cmd.add_option("--del-tolerance", del_tolerance,
                  "converged when the DEL residual <= tol * max(1, scale)");
-  cmd.add_flag("!--no-second-order", second_order,
-               "skip the second-order certificate (Morse index, smallest Hessian eigenvalues)");
+  cmd.add_option("--second-order", second_order,
+                 "second-order certificate (Morse index, smallest Hessian eigenvalues): auto (when "
+                 "(K-1) n (d-1) <= 20000), yes, no")
+      ->check(CLI::IsMember({"auto", "yes", "no"}));
   cmd.add_option("--eigenvalues", eigenvalues,
                  "how many of the smallest Hessian eigenvalues the certificate reports");
 }
@@ -56,10 +58,11 @@ BvpOptions BvpFlags::options(const AttentionModel& model, const Configuration& X
   o.threads = resolve_thread_count(attention.threads);  // --threads: Ceres and the field
   o.max_seconds = max_seconds;
   o.del_tolerance = del_tolerance;
-  if (second_order) {
-    o.second_order = SecondOrderOptions{eigenvalues};
-  } else {
+  if (second_order == "no") {
     o.second_order.reset();
+  } else {
+    o.second_order = SecondOrderOptions{eigenvalues};
+    if (second_order == "yes") o.second_order->max_dimension = 0;
   }
   if (init == "flow") o.initial_path = flow ? *flow : reference_flow(model, X0);
   return o;

@@ -26,7 +26,7 @@ struct BvpFlags {
   double max_seconds = 0;
   long long max_steps = 1'000'000;
   double del_tolerance = 1e-7;
-  bool second_order = true;  ///< --no-second-order turns the certificate off
+  std::string second_order = "auto";  ///< --second-order auto|yes|no
   int eigenvalues = 4;
 
   void add_to(CLI::App& cmd);

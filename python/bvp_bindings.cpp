@@ -119,7 +119,7 @@ struct BvpSettings {
   double max_seconds = 0, del_tolerance = 1e-7;
   long long max_steps = 1'000'000;
   bool analytic_jacobians = true, null_lagrangian_split = true, verbose = false;
-  bool second_order = true;
+  std::string second_order = "auto";
   int eigenvalues = 4;
 
   void check() const {
@@ -133,6 +133,9 @@ struct BvpSettings {
     }
     if (!(del_tolerance > 0)) throw InvalidInput("del_tolerance must be positive");
     if (eigenvalues < 1) throw InvalidInput("eigenvalues must be at least 1");
+    if (second_order != "auto" && second_order != "yes" && second_order != "no") {
+      throw InvalidInput("second_order must be 'auto', True or False");
+    }
   }
   BvpOptions options() const {
     BvpOptions o;
@@ -153,10 +156,11 @@ struct BvpSettings {
     o.analytic_jacobians = analytic_jacobians;
     o.null_lagrangian_split = null_lagrangian_split;
     o.verbose = verbose;
-    if (second_order) {
-      o.second_order = SecondOrderOptions{eigenvalues};
-    } else {
+    if (second_order == "no") {
       o.second_order.reset();
+    } else {
+      o.second_order = SecondOrderOptions{eigenvalues};
+      if (second_order == "yes") o.second_order->max_dimension = 0;
     }
     return o;
   }
@@ -252,7 +256,11 @@ BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
                     const py::object& init, const std::string& rule, const std::string& method,
                     int max_iterations, double max_seconds, double del_tolerance, int threads,
                     bool analytic_jacobians, bool null_lagrangian_split, long long max_steps,
-                    bool check, bool verbose, bool second_order, int eigenvalues) {
+                    bool check, bool verbose, const py::object& second_order, int eigenvalues) {
+  // 'auto' (when the Hessian has at most 20000 unknowns), True or False.
+  const std::string certificate = py::isinstance<py::bool_>(second_order)
+                                      ? (second_order.cast<bool>() ? "yes" : "no")
+                                      : py::str(second_order).cast<std::string>();
   const Tokens A(x0, "bvp: X0", false), B(x1, "bvp: X1", false);
   A.on_sphere();
   B.on_sphere();
@@ -263,7 +271,7 @@ BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
                       max_seconds, del_tolerance,
                       max_steps, analytic_jacobians,
                       null_lagrangian_split, verbose,
-                      second_order, eigenvalues};
+                      certificate, eigenvalues};
   s.check();
   const AttentionModelPy* model = model_of(model_object, A.d());
   const Configuration X0 = A.matrix(), X1 = B.matrix();
@@ -483,7 +491,7 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
         py::arg("max_seconds") = 0.0, py::arg("del_tolerance") = 1e-7, py::arg("threads") = 0,
         py::arg("analytic_jacobians") = true, py::arg("null_lagrangian_split") = true,
         py::arg("max_steps") = 1'000'000, py::arg("check") = false, py::arg("verbose") = false,
-        py::arg("second_order") = true, py::arg("eigenvalues") = 4,
+        py::arg("second_order") = "auto", py::arg("eigenvalues") = 4,
         R"(Solve the discrete Euler–Lagrange BVP between X0 and X1 (n, d) on K steps over [0, T]
 (as `varsphere bvp`; docs/math.md §3.3).
 
@@ -502,7 +510,7 @@ Args:
     verbose: Ceres' iteration log on stderr.
     second_order, eigenvalues: after a certified solve, the second-order certificate (Morse
         index, the `eigenvalues` smallest Hessian eigenvalues; docs/math.md §3.8) in
-        BvpSolution.second_order.
+        BvpSolution.second_order: 'auto' (when (K-1) n (d-1) <= 20000), True or False.
 
 Returns a BvpSolution (path (K+1, n, d), action, DEL residual, outcome, iterations).
 The GIL is released; Ctrl-C stops the solve after the current iteration (KeyboardInterrupt).)");

@@ -428,7 +428,12 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
                     result.status;
   } else {
     result.outcome = BvpOutcome::Certified;
-    if (options.second_order && K >= 2) {
+    const long dimension = long(K - 1) * long(X_start.cols()) * long(X_start.rows() - 1);
+    if (options.second_order && K >= 2 && options.second_order->max_dimension > 0 &&
+        dimension > options.second_order->max_dimension) {
+      result.status += "; second-order certificate skipped: " + std::to_string(dimension) +
+                       " unknowns > its limit " + std::to_string(options.second_order->max_dimension);
+    } else if (options.second_order && K >= 2) {
       SecondOrderOptions second = *options.second_order;
       second.threads = options.threads;
       try {

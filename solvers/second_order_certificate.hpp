@@ -38,6 +38,10 @@ struct SecondOrderOptions {
   int eigenvalues = 4;           ///< how many of the smallest eigenvalues to report (≥ 1)
   double zero_tolerance = 1e-7;  ///< δ = zero_tolerance · ‖H‖ (the Hessian is accurate to ~1e-10)
   int threads = 1;
+  /// solve_bvp skips the certificate (noting it in the status) when the Hessian has more than this
+  /// many unknowns, (K − 1)·n(d − 1): it costs about 4·n(d − 1) step gradients per step, several
+  /// times the solve at research sizes (docs/inverse.md). 0: no limit.
+  long max_dimension = 20000;
 };
 
 struct SecondOrderCertificate {

@@ -213,10 +213,15 @@ TEST_CASE("a De Giorgi optimal path is a strict local minimizer") {
   CHECK((A1 - A1.transpose()).cwiseAbs().maxCoeff() == 0.0);
   const VectorXd lambda = Eigen::SelfAdjointEigenSolver<MatrixXd>(A1).eigenvalues();
   CHECK(r.second_order->smallest_eigenvalues[0] == doctest::Approx(lambda(0)).epsilon(1e-9));
-  // Without the option there is no certificate.
+  // Without the option there is no certificate; above its size limit it is skipped and said so.
   BvpOptions off;
   off.second_order.reset();
   CHECK_FALSE(solve_bvp(L, X0, X1, T, 16, off).second_order.has_value());
+  BvpOptions small;
+  small.second_order->max_dimension = 100;  // 15 nodes × 10 unknowns = 150
+  const BvpResult skipped = solve_bvp(L, X0, X1, T, 16, small);
+  CHECK_FALSE(skipped.second_order.has_value());
+  CHECK(skipped.status.find("second-order certificate skipped: 150 unknowns") != std::string::npos);
 }
 
 TEST_CASE("block LDLT inertia and solve agree with a dense decomposition of an indefinite matrix") {

@@ -175,7 +175,7 @@ def bvp(
     max_steps: int = 1000000,
     check: bool = False,
     verbose: bool = False,
-    second_order: bool = True,
+    second_order: Union[bool, Literal["auto"]] = "auto",
     eigenvalues: int = 4,
 ) -> BvpSolution: ...
 def compare(
