@@ -4,7 +4,6 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
-#include <limits>
 #include <memory>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/h5_table.hpp>
@@ -60,25 +59,8 @@ void run_fit(const FitFlags& f) {
   plan.file(f.json, "--json", {".json"}).file(f.out, "--out", {".h5"}).check();
   std::vector<Trajectory> paths;
   for (const std::string& p : f.paths) paths.push_back(read_trajectory(p));
-  validate_observed_paths(paths);
-
-  AttentionFamily family;
-  family.d = paths[0].dimension();
-  if (f.model != "sa" && f.model != "usa") throw InvalidInput("--model must be sa or usa");
-  family.normalization = f.model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;
-  family.heads = f.heads;
-  family.score = parse_score_family(f.score);
-  family.rank = f.rank;
-  family.value = parse_value_family(f.value);
-  family.time = parse_time_dependence(f.time);
-  family.blocks = family.time == TimeDependence::Constant ? 1 : f.blocks;
-  family.t0 = std::numeric_limits<double>::infinity();
-  family.t1 = -std::numeric_limits<double>::infinity();
-  for (const Trajectory& p : paths) {
-    family.t0 = std::min(family.t0, p.times.front());
-    family.t1 = std::max(family.t1, p.times.back());
-  }
-  family.validate();
+  const AttentionFamily family = attention_family_for(
+      paths, {f.model, f.score, f.value, f.time, f.heads, f.rank, f.blocks});
   FitOptions options;
   options.loss = parse_fit_loss(f.loss);
   options.max_iterations = f.max_iterations;

@@ -5,7 +5,6 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
-#include <limits>
 #include <varsphere/core/error.hpp>
 #include <varsphere/core/thread_count.hpp>
 #include <varsphere/solvers/fit_holdout.hpp>
@@ -47,24 +46,8 @@ py::dict run_fit(const py::object& trajectories, const std::string& model, int h
                  unsigned long long seed, int max_iterations, double max_step, double holdout,
                  double holdout_layers, int threads) {
   const std::vector<Trajectory> paths = observed_paths(trajectories);
-  validate_observed_paths(paths);
-  AttentionFamily family;
-  family.d = paths[0].dimension();
-  if (model != "sa" && model != "usa") throw InvalidInput("fit: model must be 'sa' or 'usa'");
-  family.normalization = model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;
-  family.heads = heads;
-  family.score = parse_score_family(score);
-  family.rank = rank;
-  family.value = parse_value_family(value);
-  family.time = parse_time_dependence(time);
-  family.blocks = family.time == TimeDependence::Constant ? 1 : blocks;
-  family.t0 = std::numeric_limits<double>::infinity();
-  family.t1 = -std::numeric_limits<double>::infinity();
-  for (const Trajectory& p : paths) {
-    family.t0 = std::min(family.t0, p.times.front());
-    family.t1 = std::max(family.t1, p.times.back());
-  }
-  family.validate();
+  const AttentionFamily family =
+      attention_family_for(paths, {model, score, value, time, heads, rank, blocks});
   if (threads < 0) throw InvalidInput("threads must be >= 0 (0: all cores)");
   FitOptions options;
   options.loss = parse_fit_loss(loss);

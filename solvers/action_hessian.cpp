@@ -96,20 +96,10 @@ bool step_hessian(const StepModel& model, double t_a, double h, const Eigen::Mat
 
 Eigen::VectorXd action_gradient(const StepModel& model, const Trajectory& path, int threads) {
   const int inner = interior_count(path);
-  const double h = uniform_spacing(path);
   const Eigen::Index d = path.frames[0].rows(), n = path.frames[0].cols(), N = n * (d - 1);
   const int K = inner + 1;
-  std::vector<Eigen::MatrixXd> outgoing(K), incoming(K);
-  std::vector<char> defined(K, 1);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(dynamic, 1)
-  for (int k = 0; k < K; ++k) {
-    defined[k] = model.step_gradients(path.times[k], h, path.frames[k], path.frames[k + 1],
-                                      k > 0 ? &outgoing[k] : nullptr,
-                                      k + 1 < K ? &incoming[k] : nullptr);
-  }
-  if (std::find(defined.begin(), defined.end(), 0) != defined.end()) {
-    throw CutLocusError("action gradient: a step joins antipodal tokens");
-  }
+  const PathStepGradients steps = path_step_gradients(model, path, threads);
+  const std::vector<Eigen::MatrixXd>&outgoing = steps.outgoing, &incoming = steps.incoming;
   Eigen::VectorXd g(inner * N);
   for (int k = 1; k < K; ++k) {
     Eigen::MatrixXd G = incoming[k - 1] + outgoing[k];

@@ -303,28 +303,23 @@ SolveOutcome fit_from(const std::vector<Trajectory>& paths, const AttentionFamil
   SolveOutcome out;
   out.theta = start;
   const Eigen::Index P = fam.parameter_count();
-  {
+  // One stage: the loss `add` builds, from the current θ.
+  auto stage = [&](const auto& add) {
     FitProblem fp(fam, out.theta);
-    add_path_optimality(fp, fam, paths);
+    add(fp);
     const ceres::Solver::Summary s = solve(fp, options, P);
     out.theta = fp.theta();
     out.cost = s.final_cost;
-    out.iterations += s.iterations.size();
+    out.iterations += static_cast<int>(s.iterations.size());
     out.converged = s.termination_type == ceres::CONVERGENCE;
     out.message = s.message;
-  }
+  };
+  stage([&](FitProblem& fp) { add_path_optimality(fp, fam, paths); });
   if (options.loss == FitLoss::TrajectoryMatching) {
     std::vector<double> windows = {1.0};
     if (options.time_windows) windows = {0.25, 0.5, 1.0};
     for (double window : windows) {
-      FitProblem fp(fam, out.theta);
-      add_trajectory_matching(fp, fam, paths, window, options.max_step);
-      const ceres::Solver::Summary s = solve(fp, options, P);
-      out.theta = fp.theta();
-      out.cost = s.final_cost;
-      out.iterations += s.iterations.size();
-      out.converged = s.termination_type == ceres::CONVERGENCE;
-      out.message = s.message;
+      stage([&](FitProblem& fp) { add_trajectory_matching(fp, fam, paths, window, options.max_step); });
     }
   }
   return out;
@@ -347,6 +342,29 @@ std::string to_string(FitOutcome outcome) {
     case FitOutcome::Unidentifiable: return "unidentifiable";
   }
   return "?";
+}
+
+AttentionFamily attention_family_for(const std::vector<Trajectory>& paths,
+                                     const AttentionFamilyNames& names) {
+  validate_observed_paths(paths);
+  AttentionFamily family;
+  family.d = paths[0].dimension();
+  if (names.model != "sa" && names.model != "usa") throw InvalidInput("model must be sa or usa");
+  family.normalization = names.model == "sa" ? AttentionNormalization::Softmax : AttentionNormalization::Unnormalized;
+  family.heads = names.heads;
+  family.score = parse_score_family(names.score);
+  family.rank = names.rank;
+  family.value = parse_value_family(names.value);
+  family.time = parse_time_dependence(names.time);
+  family.blocks = family.time == TimeDependence::Constant ? 1 : names.blocks;
+  family.t0 = std::numeric_limits<double>::infinity();
+  family.t1 = -std::numeric_limits<double>::infinity();
+  for (const Trajectory& p : paths) {
+    family.t0 = std::min(family.t0, p.times.front());
+    family.t1 = std::max(family.t1, p.times.back());
+  }
+  family.validate();
+  return family;
 }
 
 void validate_observed_paths(const std::vector<Trajectory>& paths) {

@@ -81,6 +81,16 @@ struct AttentionFit {
   double seconds = 0;
 };
 
+/// A family by the names the CLI and Python use (model "sa" | "usa", the parse_* names of
+/// attention_family.hpp), with d and the time range [t0, t1] of the observed paths. Throws
+/// InvalidInput for an unknown name or an invalid family.
+struct AttentionFamilyNames {
+  std::string model = "sa", score = "full", value = "full", time = "constant";
+  int heads = 1, rank = 1, blocks = 1;
+};
+AttentionFamily attention_family_for(const std::vector<Trajectory>& paths,
+                                     const AttentionFamilyNames& names);
+
 /// Validates the observed paths: at least one, each ≥ 2 frames, times finite and strictly
 /// increasing, every frame on the sphere, one d for all. Throws InvalidInput naming the problem.
 void validate_observed_paths(const std::vector<Trajectory>& paths);

@@ -277,6 +277,19 @@ std::vector<Eigen::LDLT<Eigen::MatrixXd>> schur_pivots(const BlockTridiagonalSys
 
 }  // namespace
 
+Eigen::MatrixXd BlockTridiagonalSystem::dense() const {
+  const Eigen::Index N = N_;
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(size(), size());
+  for (int k = 0; k < blocks(); ++k) {
+    A.block(k * N, k * N, N, N) = diagonal_[k].selfadjointView<Eigen::Lower>();
+    if (k + 1 < blocks()) {
+      A.block(k * N, (k + 1) * N, N, N) = coupling_[k];
+      A.block((k + 1) * N, k * N, N, N) = coupling_[k].transpose();
+    }
+  }
+  return A;
+}
+
 Eigen::Index BlockTridiagonalSystem::count_below(double shift) const {
   Eigen::Index negative = 0;
   for (const auto& pivot : schur_pivots(*this, shift)) negative += (pivot.vectorD().array() < 0.0).count();

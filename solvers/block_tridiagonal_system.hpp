@@ -67,6 +67,9 @@ class BlockTridiagonalSystem {
   /// H x (undamped; the Levenberg–Marquardt model needs xᵀHx).
   Eigen::VectorXd multiply(const Eigen::VectorXd& x) const;
 
+  /// H as one dense symmetric matrix (small systems, checks).
+  Eigen::MatrixXd dense() const;
+
   /// The number of eigenvalues of H below `shift`, by Sylvester's law of inertia: H − shift·I is
   /// congruent to the block diagonal of its Schur complements S_0 = D_0 − shift·I,
   /// S_{k+1} = D_{k+1} − shift·I − C_kᵀ S_k⁻¹ C_k, whose negative pivots (pivoted LDLᵀ) are counted

@@ -47,22 +47,29 @@ std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(const StepMode
   return {std::move(incoming), std::move(outgoing)};
 }
 
-DelResidual del_residual(const StepModel& model, const Trajectory& path, int threads) {
+PathStepGradients path_step_gradients(const StepModel& model, const Trajectory& path, int threads) {
   const double h = uniform_spacing(path);
   const int K = static_cast<int>(path.size()) - 1;
-  // Both one-sided gradients of every step, once each (steps in parallel: a maximum does not
-  // depend on the order in which it is taken).
-  std::vector<Eigen::MatrixXd> outgoing(K), incoming(K);
+  // Both one-sided gradients of every step, once each, steps in parallel.
+  PathStepGradients g{std::vector<Eigen::MatrixXd>(K), std::vector<Eigen::MatrixXd>(K)};
   std::vector<char> defined(K, 1);
 #pragma omp parallel for num_threads(std::max(threads, 1)) schedule(dynamic, 1)
   for (int k = 0; k < K; ++k) {
     defined[k] = model.step_gradients(path.times[k], h, path.frames[k], path.frames[k + 1],
-                                      k > 0 ? &outgoing[k] : nullptr,
-                                      k + 1 < K ? &incoming[k] : nullptr);
+                                      k > 0 ? &g.outgoing[k] : nullptr,
+                                      k + 1 < K ? &g.incoming[k] : nullptr);
   }
   for (int k = 0; k < K; ++k) {
     if (!defined[k]) throw CutLocusError("DEL residual: a step joins antipodal tokens");
   }
+  return g;
+}
+
+DelResidual del_residual(const StepModel& model, const Trajectory& path, int threads) {
+  const double h = uniform_spacing(path);
+  const int K = static_cast<int>(path.size()) - 1;
+  const PathStepGradients g = path_step_gradients(model, path, threads);
+  const std::vector<Eigen::MatrixXd>&outgoing = g.outgoing, &incoming = g.incoming;
   DelResidual out;
   for (int k = 1; k < K; ++k) {
     const Eigen::MatrixXd& X = path.frames[k];

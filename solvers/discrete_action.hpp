@@ -8,6 +8,7 @@
 #pragma once
 
 #include <utility>
+#include <vector>
 #include <varsphere/core/trajectory.hpp>
 #include <varsphere/solvers/lagrangian_step_model.hpp>
 #include <varsphere/solvers/step_model.hpp>
@@ -33,6 +34,15 @@ std::pair<Eigen::MatrixXd, Eigen::MatrixXd> node_action_gradients(const StepMode
                                                                   const Eigen::MatrixXd& X_prev,
                                                                   const Eigen::MatrixXd& X,
                                                                   const Eigen::MatrixXd& X_next);
+
+/// Both one-sided gradients of every step of a path (ambient, d×n): outgoing[k] = ∇_{X_k} L_d(X_k,
+/// X_{k+1}) for k ≥ 1 and incoming[k] = ∇_{X_{k+1}} L_d(X_k, X_{k+1}) for k + 1 < K (the ones at the
+/// fixed ends are left empty). Steps in parallel on `threads`; throws CutLocusError at the cut
+/// locus.
+struct PathStepGradients {
+  std::vector<Eigen::MatrixXd> outgoing, incoming;
+};
+PathStepGradients path_step_gradients(const StepModel& model, const Trajectory& path, int threads = 1);
 
 /// The DEL residual of a path and its scale (0 for K = 1). A solution has max ≪ scale; the
 /// ratio measures how completely the two terms cancel. Steps are evaluated on `threads` threads

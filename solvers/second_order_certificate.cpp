@@ -27,19 +27,6 @@ double gershgorin_bound(const BlockTridiagonalSystem& H) {
   return bound;
 }
 
-Eigen::MatrixXd dense(const BlockTridiagonalSystem& H) {
-  const Eigen::Index N = H.block_size();
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(H.size(), H.size());
-  for (int k = 0; k < H.blocks(); ++k) {
-    A.block(k * N, k * N, N, N) = H.diagonal(k).selfadjointView<Eigen::Lower>();
-    if (k + 1 < H.blocks()) {
-      A.block(k * N, (k + 1) * N, N, N) = H.coupling(k);
-      A.block((k + 1) * N, k * N, N, N) = H.coupling(k).transpose();
-    }
-  }
-  return A;
-}
-
 // The `wanted` largest eigenvalues of A⁻¹ (A = H − σI, factored positive definite) by block
 // Krylov iteration with full reorthogonalization and Rayleigh–Ritz, descending.
 std::vector<double> largest_of_inverse(const BlockTridiagonalSystem& A, int wanted) {
@@ -127,7 +114,7 @@ SecondOrderCertificate certify_hessian(const BlockTridiagonalSystem& H,
 
   if (H.size() <= kDenseLimit) {
     const Eigen::VectorXd lambda =
-        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(dense(H), Eigen::EigenvaluesOnly)
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(H.dense(), Eigen::EigenvaluesOnly)
             .eigenvalues();
     out.morse_index = static_cast<long>((lambda.array() < -delta).count());
     out.near_zero = static_cast<long>((lambda.array().abs() <= delta).count());

@@ -72,19 +72,6 @@ MatrixXd orthonormal_directions(Rng& rng, const MatrixXd& X) {
   return U;
 }
 
-MatrixXd dense_hessian(const BlockTridiagonalSystem& H) {
-  const Eigen::Index N = H.block_size();
-  MatrixXd A = MatrixXd::Zero(H.size(), H.size());
-  for (int k = 0; k < H.blocks(); ++k) {
-    A.block(k * N, k * N, N, N) = H.diagonal(k).selfadjointView<Eigen::Lower>();
-    if (k + 1 < H.blocks()) {
-      A.block(k * N, (k + 1) * N, N, N) = H.coupling(k);
-      A.block((k + 1) * N, k * N, N, N) = H.coupling(k).transpose();
-    }
-  }
-  return A;
-}
-
 // U(X) = −(c/2) Σ_i ⟨e_1, x_i⟩²: every token has a stable rest point at e_1 where the Riemannian
 // Hessian of U is c·I (a spherical pendulum at the bottom of its well).
 struct Well {
@@ -208,7 +195,7 @@ TEST_CASE("a De Giorgi optimal path is a strict local minimizer") {
   // The certificate is the dense spectrum's bottom, and the Hessian is the same on 1 and 2 threads.
   const BlockTridiagonalSystem H1 = action_hessian(LagrangianStepModel(L, DiscreteRule::Midpoint), r.path, 1);
   const BlockTridiagonalSystem H2 = action_hessian(LagrangianStepModel(L, DiscreteRule::Midpoint), r.path, 2);
-  const MatrixXd A1 = dense_hessian(H1), A2 = dense_hessian(H2);
+  const MatrixXd A1 = H1.dense(), A2 = H2.dense();
   CHECK((A1 - A2).cwiseAbs().maxCoeff() == 0.0);
   CHECK((A1 - A1.transpose()).cwiseAbs().maxCoeff() == 0.0);
   const VectorXd lambda = Eigen::SelfAdjointEigenSolver<MatrixXd>(A1).eigenvalues();
@@ -232,7 +219,7 @@ TEST_CASE("block LDLT inertia and solve agree with a dense decomposition of an i
     H.diagonal(k) = G + G.transpose();
     if (k < 6) H.coupling(k) = 0.5 * rng.normal_matrix(5, 5);
   }
-  const MatrixXd A = dense_hessian(H);
+  const MatrixXd A = H.dense();
   const VectorXd lambda = Eigen::SelfAdjointEigenSolver<MatrixXd>(A).eigenvalues();
   for (double shift : {-2.0, -0.3, 0.0, 0.7, 3.0}) {
     CHECK(H.count_below(shift) == (lambda.array() < shift).count());
