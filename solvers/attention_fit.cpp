@@ -531,44 +531,84 @@ AttentionFit fit_attention(const std::vector<Trajectory>& paths, AttentionFamily
     add_trajectory_matching(fp, family, paths, 1.0, options.max_step);
   }
   fit.residuals = fp.problem->NumResiduals();
+  // JᵀJ in groups of parameters it does not couple: all of θ up to 4000 numbers; above, one group
+  // per time block of a piecewise family (a residual sees one block: JᵀJ is block-diagonal).
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> groups;
   if (P <= kDenseParameterLimit) {
+    groups.push_back({0, P});
+  } else if (family.time == TimeDependence::Piecewise && family.block_size() <= kDenseParameterLimit) {
+    for (int b = 0; b < family.time_blocks(); ++b) groups.push_back({b * family.block_size(), family.block_size()});
+  }
+  if (!groups.empty()) {
     ceres::CRSMatrix crs;
     double cost = 0;
     fp.problem->Evaluate(ceres::Problem::EvaluateOptions(), &cost, nullptr, nullptr, &crs);
-    // JᵀJ by dense row panels (the CRS rows of one residual block are dense in its blocks).
-    Eigen::MatrixXd JtJ = Eigen::MatrixXd::Zero(P, P);
-    constexpr int kPanel = 512;
-    Eigen::MatrixXd panel;
-    for (int r0 = 0; r0 < crs.num_rows; r0 += kPanel) {
-      const int rows = std::min(kPanel, crs.num_rows - r0);
-      panel.setZero(rows, P);
-      for (int r = 0; r < rows; ++r)
-        for (int a = crs.rows[r0 + r]; a < crs.rows[r0 + r + 1]; ++a) panel(r, crs.cols[a]) = crs.values[a];
-      JtJ.selfadjointView<Eigen::Lower>().rankUpdate(panel.transpose());
+    std::vector<std::vector<int>> rows_of(groups.size());
+    for (int r = 0; r < crs.num_rows; ++r) {
+      if (crs.rows[r] == crs.rows[r + 1]) continue;
+      const int first = crs.cols[crs.rows[r]];
+      for (std::size_t g = 0; g < groups.size(); ++g)
+        if (first >= groups[g].first && first < groups[g].first + groups[g].second) rows_of[g].push_back(r);
     }
-    JtJ = JtJ.selfadjointView<Eigen::Lower>();
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(JtJ);
-    const Eigen::VectorXd lambda = eig.eigenvalues().cwiseMax(0.0);
-    fit.singular_values = lambda.reverse().cwiseSqrt();
-    const double cutoff = options.null_tolerance * fit.singular_values(0);
-    Eigen::Index flat = 0;
-    while (flat < P && std::sqrt(lambda(flat)) <= cutoff) ++flat;
-    fit.null_space = eig.eigenvectors().leftCols(flat);
+    std::vector<Eigen::VectorXd> lambdas;
+    std::vector<Eigen::MatrixXd> vectors;
+    double largest = 0;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const auto [offset, size] = groups[g];
+      // JᵀJ of the group by dense row panels.
+      Eigen::MatrixXd JtJ = Eigen::MatrixXd::Zero(size, size), panel;
+      constexpr std::size_t kPanel = 512;
+      for (std::size_t r0 = 0; r0 < rows_of[g].size(); r0 += kPanel) {
+        const std::size_t count = std::min(kPanel, rows_of[g].size() - r0);
+        panel.setZero(static_cast<Eigen::Index>(count), size);
+        for (std::size_t r = 0; r < count; ++r) {
+          const int row = rows_of[g][r0 + r];
+          for (int a = crs.rows[row]; a < crs.rows[row + 1]; ++a) panel(r, crs.cols[a] - offset) = crs.values[a];
+        }
+        JtJ.selfadjointView<Eigen::Lower>().rankUpdate(panel.transpose());
+      }
+      JtJ = JtJ.selfadjointView<Eigen::Lower>();
+      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(JtJ);
+      lambdas.push_back(eig.eigenvalues().cwiseMax(0.0));
+      vectors.push_back(eig.eigenvectors());
+      largest = std::max(largest, lambdas.back().maxCoeff());
+    }
+    // Singular values below null_tolerance × the largest are flat directions.
+    const double cutoff = options.null_tolerance * std::sqrt(largest);
+    std::vector<double> sv;
+    std::vector<Eigen::VectorXd> flat_vectors;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (Eigen::Index k = 0; k < lambdas[g].size(); ++k) {
+        sv.push_back(std::sqrt(lambdas[g](k)));
+        if (std::sqrt(lambdas[g](k)) <= cutoff) {
+          Eigen::VectorXd v = Eigen::VectorXd::Zero(P);
+          v.segment(groups[g].first, groups[g].second) = vectors[g].col(k);
+          flat_vectors.push_back(v);
+        }
+      }
+    }
+    std::sort(sv.begin(), sv.end(), std::greater<>());
+    fit.singular_values = Eigen::Map<const Eigen::VectorXd>(sv.data(), static_cast<Eigen::Index>(sv.size()));
+    fit.null_space.resize(P, static_cast<Eigen::Index>(flat_vectors.size()));
+    for (std::size_t k = 0; k < flat_vectors.size(); ++k) fit.null_space.col(static_cast<Eigen::Index>(k)) = flat_vectors[k];
+    const Eigen::Index flat = fit.null_space.cols(), covered = static_cast<Eigen::Index>(sv.size());
     // Standard errors: σ²·diag((JᵀJ)⁺), the pseudo-inverse without the flat directions — what
     // ceres::Covariance's DENSE_SVD computes; called from here it aborts inside Eigen's BDCSVD
     // (Debian's libceres and this -march=native build instantiate Eigen differently), so the
-    // eigen-decomposition above gives it.
-    if (options.standard_errors) {
-      Eigen::VectorXd inverse = Eigen::VectorXd::Zero(P);
-      for (Eigen::Index k = flat; k < P; ++k) inverse(k) = 1.0 / lambda(k);
-      const Eigen::MatrixXd& Q = eig.eigenvectors();
+    // eigen-decompositions above give it.
+    if (options.standard_errors && covered == P) {
       const double dof = double(fit.residuals) - double(P - flat);
       const double sigma2 = dof > 0 ? 2 * fit.cost / dof : std::numeric_limits<double>::quiet_NaN();
-      fit.standard_errors =
-          ((Q * inverse.asDiagonal() * Q.transpose()).diagonal() * sigma2).cwiseMax(0.0).cwiseSqrt();
-    }
-    // Along flat directions the data say nothing: no error bar.
-    if (fit.standard_errors.size() == P) {
+      fit.standard_errors.resize(P);
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        Eigen::VectorXd inverse = Eigen::VectorXd::Zero(lambdas[g].size());
+        for (Eigen::Index k = 0; k < inverse.size(); ++k)
+          if (std::sqrt(lambdas[g](k)) > cutoff) inverse(k) = 1.0 / lambdas[g](k);
+        const Eigen::MatrixXd& Q = vectors[g];
+        fit.standard_errors.segment(groups[g].first, groups[g].second) =
+            ((Q * inverse.asDiagonal() * Q.transpose()).diagonal() * sigma2).cwiseMax(0.0).cwiseSqrt();
+      }
+      // Along flat directions the data say nothing: no error bar.
       for (Eigen::Index k = 0; k < flat; ++k)
         for (Eigen::Index j = 0; j < P; ++j)
           if (std::abs(fit.null_space(j, k)) > 1e-6) fit.standard_errors(j) = std::numeric_limits<double>::quiet_NaN();

@@ -57,7 +57,7 @@ struct FitOptions {
   double max_step = 0.05;        ///< TrajectoryMatching: the largest RK4 step
   bool time_windows = true;      ///< TrajectoryMatching: fit ¼, ½, then all of each trajectory
   double null_tolerance = 1e-7;  ///< singular values below this × the largest count as zero
-  bool standard_errors = true;   ///< σ²·diag((JᵀJ)⁺) (at most 4000 parameters)
+  bool standard_errors = true;   ///< σ²·diag((JᵀJ)⁺) (where singular_values are computed)
 };
 
 struct AttentionFit {
@@ -72,7 +72,9 @@ struct AttentionFit {
   Eigen::Index residuals = 0; ///< m, the number of residuals of the fitted loss
   /// Per trajectory, per step: |V_k − F_θ(t*, M_k)| (the velocity mismatch).
   std::vector<Eigen::VectorXd> step_residuals;
-  Eigen::VectorXd singular_values;  ///< of the Jacobian at θ, descending (empty above 4000 parameters)
+  /// Of the Jacobian at θ, descending: computed up to 4000 parameters, and for piecewise families
+  /// with blocks up to 4000 (JᵀJ is then block-diagonal); empty otherwise (no identifiability check).
+  Eigen::VectorXd singular_values;
   Eigen::MatrixXd null_space;       ///< P × k: the flat directions (gauge included)
   Eigen::Index gauge_dimension = 0; ///< flat directions the family has whatever the data
   Eigen::VectorXd standard_errors;  ///< of θ (empty when not computed); NaN along flat directions
