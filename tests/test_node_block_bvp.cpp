@@ -143,6 +143,7 @@ TEST_CASE("node blocks give the path of the per-token Ceres DEL solver, flow mat
   // others (a far endpoint); the gap between the paths follows.
   auto check_same = [&](const auto& L, const MatrixXd& end, double del_tolerance, double max_gap) {
     BvpOptions node_blocks;
+    node_blocks.second_order.reset();  // the solve only (test_second_order checks the certificate)
     node_blocks.del_tolerance = del_tolerance;
     const BvpResult a = solve_bvp(L, X0, end, T, K, node_blocks);
     BvpOptions per_token = node_blocks;
@@ -173,6 +174,7 @@ TEST_CASE("node-block BVP: the path does not depend on the thread count, bit for
   const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 2.0, d);
   const Trajectory flow = flow_on_grid(dg.field(), X0, 1.0, K, 1e-13, 1e-14);
   BvpOptions options;
+  options.second_order.reset();  // the solve only (test_second_order checks the certificate)
   options.threads = 1;
   const BvpResult one = solve_bvp(dg, X0, flow.frames.back(), 1.0, K, options);
   REQUIRE(one.converged);
@@ -193,6 +195,7 @@ TEST_CASE("a solve stopped by its callback returns the current path as not conve
   const FlowMatchingLagrangian L{field};
   std::vector<BvpIteration> seen;
   BvpOptions options;
+  options.second_order.reset();  // the solve only (test_second_order checks the certificate)
   options.on_iteration = [&](const BvpIteration& it) {
     seen.push_back(it);
     return it.iteration < 2;
@@ -207,6 +210,7 @@ TEST_CASE("a solve stopped by its callback returns the current path as not conve
   CHECK(seen[1].cost == doctest::Approx(stopped.action).epsilon(1e-12));
   // Levenberg–Marquardt never accepts an increase: the path so far is better than the start.
   BvpOptions none;
+  none.second_order.reset();  // the solve only (test_second_order checks the certificate)
   none.max_iterations = 0;
   const BvpResult start = solve_bvp(L, X0, X1, 1.0, K, none);
   CHECK(stopped.action < start.action);
@@ -277,6 +281,7 @@ TEST_CASE("factored step Jacobians give the dense assembly's solve (flow matchin
                                    {&fm_model, far},
                                    {&dg_model, dg_flow.frames.back()}}) {
     BvpOptions options;
+    options.second_order.reset();  // the solve only (test_second_order checks the certificate)
     options.del_tolerance = 1e-10;
     options.max_iterations = 30;
     const BvpResult factored = solve_bvp(*model, X0, end, 1.0, K, options);
@@ -297,6 +302,7 @@ TEST_CASE("a float32 factor refined in double gives the double factor's path (n(
   const DeGiorgiLagrangian dg = DeGiorgiLagrangian::identity(AttentionNormalization::Softmax, 1.0, d);
   const Trajectory flow = flow_on_grid(dg.field(), X0, 0.6, K, 1e-13, 1e-14);
   BvpOptions options;
+  options.second_order.reset();  // the solve only (test_second_order checks the certificate)
   options.del_tolerance = 1e-10;
   options.threads = 2;
   const BvpResult single = solve_bvp(dg, X0, flow.frames.back(), 0.6, K, options);
