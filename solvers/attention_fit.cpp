@@ -522,6 +522,19 @@ AttentionFit fit_attention(const std::vector<Trajectory>& paths, AttentionFamily
   fit.theta = best.theta;
   fit.cost = best.cost;
   fit.status = best.message;
+  // The low-rank gauge fixed: each block's (Q, K) replaced by the balanced factors of its A = QᵀK
+  // (Q = √Σ Uᵀ, K = √Σ Vᵀ from the SVD A = UΣVᵀ), which leaves the flow and the loss unchanged.
+  if (family.score == ScoreFamily::LowRank && family.time != TimeDependence::Smooth) {
+    AttentionFamily one_block = family;
+    one_block.time = TimeDependence::Constant;
+    one_block.blocks = 1;
+    const Eigen::Index Bs = family.block_size(), Ph = family.head_size();
+    for (int b = 0; b < family.time_blocks(); ++b) {
+      std::vector<AttentionHead> heads;
+      for (int h = 0; h < family.heads; ++h) heads.push_back(family.head_of(fit.theta.segment(b * Bs + h * Ph, Ph)));
+      fit.theta.segment(b * Bs, Bs) = one_block.parameters_of(heads);
+    }
+  }
 
   // The final problem once more: Jacobian, null space, covariance.
   FitProblem fp(family, fit.theta);

@@ -13,7 +13,8 @@
 //    classical RK4 flow with steps ≤ max_step between observations, differentiated exactly by
 //    forward sensitivities of the RK4 steps. It starts from the PathOptimality fit, over growing
 //    time windows (¼, ½, all of each trajectory), so the identity start does not stall.
-// After the solve: the Jacobian's singular values, its numerical null space (flat directions
+// After the solve the low-rank gauge is fixed (balanced factors of each A = QᵀK, constant and
+// piecewise families); then the Jacobian's singular values, its numerical null space (flat directions
 // beyond the family's gauge make the fit Unidentifiable: the data cannot determine them), standard
 // errors σ²·diag((JᵀJ)⁺), σ² = 2·cost/(m − p), the flat directions left out, R² of the observed velocities and
 // the velocity mismatch of every step.

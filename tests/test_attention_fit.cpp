@@ -279,6 +279,12 @@ TEST_CASE("flat directions: the low-rank gauge is reported, a family the data ca
   CHECK(fit.gauge_dimension == 4);
   CHECK(fit.null_space.cols() == 4);  // GL(2) acting on (Q, K)
   CHECK((fam.heads_at(fit.theta, 0).front().A - truth[0].A).cwiseAbs().maxCoeff() <= 0.05);
+  // The gauge is fixed: balanced factors, Q Qᵀ = K Kᵀ (= the singular values of A, diagonal).
+  using RowMajor = Eigen::Matrix<double, -1, -1, Eigen::RowMajor>;
+  const MatrixXd Qf = Eigen::Map<const RowMajor>(fit.theta.data(), 2, d);
+  const MatrixXd Kf = Eigen::Map<const RowMajor>(fit.theta.data() + 2 * d, 2, d);
+  CHECK((Qf * Qf.transpose() - Kf * Kf.transpose()).cwiseAbs().maxCoeff() <= 1e-10);
+  CHECK(std::abs((Qf * Qf.transpose())(0, 1)) <= 1e-10);
   // One token: its weight is 1 whatever A is, so A is not determined.
   std::vector<Trajectory> single;
   for (const Trajectory& p : paths) {
