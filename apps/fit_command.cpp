@@ -23,6 +23,8 @@ namespace {
 struct FitFlags {
   std::vector<std::string> paths;
   std::string model = "sa", score = "full", value = "full", time = "constant", loss = "path-optimality";
+  std::string mask = "none";
+  double alibi = 0;
   int heads = 1, rank = 1, blocks = 1, starts = 1, max_iterations = 200, threads = 1;
   unsigned long long seed = 1;
   double max_step = 0.05, holdout = 0, holdout_layers = 0;
@@ -60,7 +62,7 @@ void run_fit(const FitFlags& f) {
   std::vector<Trajectory> paths;
   for (const std::string& p : f.paths) paths.push_back(read_trajectory(p));
   const AttentionFamily family = attention_family_for(
-      paths, {f.model, f.score, f.value, f.time, f.heads, f.rank, f.blocks});
+      paths, {f.model, f.score, f.value, f.time, f.heads, f.rank, f.blocks, f.mask, f.alibi});
   FitOptions options;
   options.loss = parse_fit_loss(f.loss);
   options.max_iterations = f.max_iterations;
@@ -75,6 +77,7 @@ void run_fit(const FitFlags& f) {
   summary["command"] = "fit";
   summary["paths"] = f.paths;
   summary["family"] = {{"d", family.d},           {"model", f.model},
+                       {"mask", f.mask},          {"alibi", f.alibi},
                        {"heads", family.heads},   {"score", to_string(family.score)},
                        {"rank", family.rank},     {"value", to_string(family.value)},
                        {"time", to_string(family.time)}, {"blocks", family.time_blocks()},
@@ -195,6 +198,8 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--value", f->value, "value matrix family: full, symmetric, tied (V = A), identity");
   cmd->add_option("--time", f->time, "constant, piecewise (equal time blocks) or smooth (Legendre basis)");
   cmd->add_option("--blocks", f->blocks, "time blocks (piecewise) or basis functions (smooth)");
+  cmd->add_option("--mask", f->mask, "fixed score mask of the model: none, causal, strict-causal");
+  cmd->add_option("--alibi", f->alibi, "fixed ALiBi bias -lambda |i - j| / n of the model");
   cmd->add_option("--loss", f->loss, "path-optimality (the flow-matching action) or trajectory-matching");
   cmd->add_option("--starts", f->starts, "the identity start and starts-1 perturbed ones; the best is kept");
   cmd->add_option("--seed", f->seed, "seed of the perturbed starts");

@@ -12,7 +12,6 @@ AttentionParameterJacobian attention_parameter_jacobian(const AttentionField& fi
       o.normalization != AttentionNormalization::Unnormalized) {
     throw InvalidInput("attention parameter derivatives: only SA and USA attention are differentiable");
   }
-  if (!o.bias.empty()) throw InvalidInput("attention parameter derivatives: no score bias allowed");
   const Eigen::Index d = X.rows(), n = X.cols();
   const double c = o.normalization == AttentionNormalization::Softmax ? 1.0 : 0.0;
   const std::vector<AttentionHead> heads = field.heads_at(t);

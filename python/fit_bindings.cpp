@@ -42,12 +42,13 @@ std::vector<Trajectory> observed_paths(const py::object& trajectories) {
 
 py::dict run_fit(const py::object& trajectories, const std::string& model, int heads,
                  const std::string& score, int rank, const std::string& value,
-                 const std::string& time, int blocks, const std::string& loss, int starts,
+                 const std::string& time, int blocks, const std::string& mask, double alibi,
+                 const std::string& loss, int starts,
                  unsigned long long seed, int max_iterations, double max_step, double holdout,
                  double holdout_layers, int threads) {
   const std::vector<Trajectory> paths = observed_paths(trajectories);
   const AttentionFamily family =
-      attention_family_for(paths, {model, score, value, time, heads, rank, blocks});
+      attention_family_for(paths, {model, score, value, time, heads, rank, blocks, mask, alibi});
   if (threads < 0) throw InvalidInput("threads must be >= 0 (0: all cores)");
   FitOptions options;
   options.loss = parse_fit_loss(loss);
@@ -126,6 +127,7 @@ void bind_fit(py::module_& m) {
   m.def("fit", &run_fit, py::arg("trajectories"), py::kw_only(), py::arg("model") = "sa",
         py::arg("heads") = 1, py::arg("score") = "full", py::arg("rank") = 1,
         py::arg("value") = "full", py::arg("time") = "constant", py::arg("blocks") = 1,
+        py::arg("mask") = "none", py::arg("alibi") = 0.0,
         py::arg("loss") = "path-optimality", py::arg("starts") = 1, py::arg("seed") = 1,
         py::arg("max_iterations") = 200, py::arg("max_step") = 0.05, py::arg("holdout") = 0.0,
         py::arg("holdout_layers") = 0.0, py::arg("threads") = 1,
@@ -139,6 +141,8 @@ Args:
     value: 'full', 'symmetric', 'tied' (V = A) or 'identity'.
     time: 'constant', 'piecewise' (blocks equal time blocks) or 'smooth' (blocks Legendre
         polynomials), over the observed time range.
+    mask, alibi: a fixed score bias of the model ('none', 'causal', 'strict-causal'; ALiBi's
+        lambda), as in varsphere.Attention: part of the model, not fitted.
     loss: 'path-optimality' (the discrete flow-matching action of the observed paths) or
         'trajectory-matching' (distance to the RK4 flow from each first frame, started from the
         path-optimality fit over growing time windows).

@@ -2,12 +2,12 @@
 # The sanitizer stage of the test suite (README.md, "Tests"): builds the library, the CLI (without
 # `reproduce`), the core tests and the libFuzzer targets with clang, AddressSanitizer and UndefinedBehaviorSanitizer
 # (-O0: the build is the expensive part, these tests are small), runs the core tests and the CLI
-# contract tests, then fuzzes each reader for FUZZ_SECONDS (default 20) from the seed corpus in
+# contract tests, then fuzzes each reader for FUZZ_SECONDS (default 10) from the seed corpus in
 # tests/fuzz/corpus. Any sanitizer report, crash or fuzz finding fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${SANITIZE_BUILD_DIR:-build-sanitize}
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-10}
 start=$(date +%s)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
@@ -23,7 +23,7 @@ built=$(date +%s)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-joined="$(IFS='|'; echo "${core_tests[*]}")|test_node_block_bvp_sanitized|test_attention_fit_sanitized"
+joined="$(IFS='|'; echo "${core_tests[*]}")|test_node_block_bvp_sanitized|test_attention_fit_sanitized|test_second_order_sanitized"
 pattern="^(${joined}|cli_.*)\$"
 # `reproduce` is left out of this CLI (it is a third of the build and its table the slowest CLI
 # test); the main build runs it, and the two CLI tests that need seconds of optimized compute (a

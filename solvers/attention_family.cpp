@@ -210,8 +210,16 @@ std::vector<AttentionHead> AttentionFamily::heads_at(const Eigen::VectorXd& thet
   return out;
 }
 
+AttentionOptions AttentionFamily::field_options() const {
+  AttentionOptions options;
+  options.normalization = normalization;
+  options.beta = 1.0;
+  options.bias = bias;
+  return options;
+}
+
 AttentionField AttentionFamily::field_at(const Eigen::VectorXd& theta, double t) const {
-  return AttentionField(d, heads_at(theta, t), AttentionOptions{normalization, 1.0});
+  return AttentionField(d, heads_at(theta, t), field_options());
 }
 
 Eigen::VectorXd AttentionFamily::identity_parameters(double a, double jitter,

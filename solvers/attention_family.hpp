@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 #include <varsphere/functionals/attention_field.hpp>
+#include <varsphere/functionals/score_bias.hpp>
 
 namespace varsphere {
 
@@ -44,6 +45,9 @@ struct AttentionFamily {
   TimeDependence time = TimeDependence::Constant;
   int blocks = 1;            ///< piecewise: time blocks; smooth: basis functions (≥ 1)
   double t0 = 0, t1 = 1;     ///< the time range the blocks or the basis cover
+  /// A fixed score bias of every head (causal masks, ALiBi, a user matrix; functionals/score_bias.hpp):
+  /// part of the model, not fitted. Its size must match the tokens of every path.
+  ScoreBias bias;
 
   /// Throws InvalidInput for d < 2, heads < 1, a rank outside [1, d], blocks < 1 (or ≠ 1 when
   /// constant), SA/USA other than those two, t1 ≤ t0.
@@ -61,7 +65,9 @@ struct AttentionFamily {
   Eigen::VectorXd block_weights(double t) const;
   /// The heads (A_h, V_h) at time t.
   std::vector<AttentionHead> heads_at(const Eigen::VectorXd& theta, double t) const;
-  /// The field at time t (β = 1, the family's normalization).
+  /// The options of the family's fields: β = 1, its normalization and bias.
+  AttentionOptions field_options() const;
+  /// The field at time t (β = 1, the family's normalization and bias).
   AttentionField field_at(const Eigen::VectorXd& theta, double t) const;
   /// d vec(A_h)/dθ_h and d vec(V_h)/dθ_h for the numbers θ_h of one head in one block, d²×head_size
   /// (the head's A and V are linear in them except for low rank).

@@ -36,7 +36,7 @@ FieldAtTime field_at_time(const AttentionFamily& fam, const Eigen::VectorXd& the
     if (out.w(b) != 0) u += out.w(b) * theta.segment(b * Bs, Bs);
   std::vector<AttentionHead> heads;
   for (int h = 0; h < fam.heads; ++h) heads.push_back(fam.head_of(u.segment(h * P, P)));
-  const AttentionField field(d, heads, AttentionOptions{fam.normalization, 1.0});
+  const AttentionField field(d, heads, fam.field_options());
   if (!jacobian) {
     field(t, X, out.F);
     return out;
@@ -357,6 +357,9 @@ AttentionFamily attention_family_for(const std::vector<Trajectory>& paths,
   family.value = parse_value_family(names.value);
   family.time = parse_time_dependence(names.time);
   family.blocks = family.time == TimeDependence::Constant ? 1 : names.blocks;
+  family.bias.mask = parse_attention_mask(names.mask);
+  if (!(names.alibi >= 0) || !std::isfinite(names.alibi)) throw InvalidInput("alibi must be finite and >= 0");
+  family.bias.alibi = names.alibi;
   family.t0 = std::numeric_limits<double>::infinity();
   family.t1 = -std::numeric_limits<double>::infinity();
   for (const Trajectory& p : paths) {

@@ -90,6 +90,8 @@ struct AttentionFit {
 struct AttentionFamilyNames {
   std::string model = "sa", score = "full", value = "full", time = "constant";
   int heads = 1, rank = 1, blocks = 1;
+  std::string mask = "none";  ///< "none", "causal", "strict-causal"
+  double alibi = 0;           ///< λ ≥ 0 of the ALiBi bias
 };
 AttentionFamily attention_family_for(const std::vector<Trajectory>& paths,
                                      const AttentionFamilyNames& names);

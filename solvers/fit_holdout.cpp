@@ -66,6 +66,7 @@ FitStudy fit_with_holdout(const std::vector<Trajectory>& paths, const AttentionF
   AttentionFamily identity;
   identity.d = family.d;
   identity.normalization = family.normalization;
+  identity.bias = family.bias;
   identity.score = ScoreFamily::Scalar;
   identity.value = ValueFamily::Identity;
   study.holdout.push_back(row("identity", fit_attention(train, identity, baseline_options)));

@@ -262,6 +262,44 @@ TEST_CASE("trajectory matching from the identity reaches the truth on 9 of 10 ra
   CHECK(reached >= 9);
 }
 
+TEST_CASE("a causal mask with ALiBi is part of the model: (A, V) are recovered through it") {
+  Rng rng(360);
+  const Eigen::Index d = 3;
+  const std::vector<AttentionHead> truth = random_heads(rng, d, 1);
+  AttentionOptions options{AttentionNormalization::Softmax, 1.0};
+  options.bias.mask = AttentionMask::Causal;
+  options.bias.alibi = 2.0;
+  const AttentionField field(d, truth, options);
+  AttentionFamily fam;
+  fam.d = d;
+  fam.bias = options.bias;
+  std::vector<double> errors;
+  for (double h : {0.1, 0.05}) {
+    const AttentionFit fit = fit_attention(observed(field, d, 4, 8, 1.0, h, 51), fam);
+    CHECK(fit.outcome == FitOutcome::Converged);
+    errors.push_back(head_error(fam, fit.theta, truth));
+  }
+  MESSAGE("causal + ALiBi: errors " << errors[0] << " " << errors[1]);
+  CHECK(errors[1] <= 0.01);
+  CHECK(errors[0] / errors[1] == doctest::Approx(4.0).epsilon(0.2));  // O(h²)
+  // The parameter derivatives with the bias equal central differences.
+  const MatrixXd X = product::random_point(rng, d, 5);
+  const AttentionParameterJacobian J = attention_parameter_jacobian(field, 0.0, X);
+  double worst = 0;
+  for (Eigen::Index j = 0; j < d * d; ++j) {
+    auto F_at = [&](double e) {
+      std::vector<AttentionHead> p = truth;
+      p[0].A(j % d, j / d) += e;
+      MatrixXd F;
+      AttentionField(d, p, options)(0.0, X, F);
+      return F;
+    };
+    const MatrixXd fd = (F_at(1e-6) - F_at(-1e-6)) / 2e-6;
+    worst = std::max(worst, (Eigen::Map<const VectorXd>(fd.data(), fd.size()) - J.A[0].col(j)).cwiseAbs().maxCoeff());
+  }
+  CHECK(worst <= 1e-8);
+}
+
 TEST_CASE("flat directions: the low-rank gauge is reported, a family the data cannot determine is refused") {
   Rng rng(330);
   const Eigen::Index d = 4;

@@ -213,6 +213,8 @@ def fit(
     value: Literal["full", "symmetric", "tied", "identity"] = "full",
     time: Literal["constant", "piecewise", "smooth"] = "constant",
     blocks: int = 1,
+    mask: Literal["none", "causal", "strict-causal"] = "none",
+    alibi: float = 0.0,
     loss: Literal["path-optimality", "trajectory-matching"] = "path-optimality",
     starts: int = 1,
     seed: int = 1,

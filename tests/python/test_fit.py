@@ -60,6 +60,16 @@ def test_cli_fits_the_same_parameters(tmp_path, cli):
         assert abs(a["trajectory_error"] - b["trajectory_error"]) <= 1e-12
 
 
+def test_causal_alibi_model():
+    A, V = truth(3, 4)
+    model = vs.Attention(3, A=A, V=V, mask="causal", alibi=1.5)
+    fit = vs.fit(flows(model, 3, 4, 8, 1.0, 0.05, 40), mask="causal", alibi=1.5)
+    assert fit["outcome"] == "converged" and fit["r_squared"] > 0.9999
+    assert np.abs(fit["A"][0, 0] - A).max() < 0.01
+    # The same data without the mask in the model are explained worse.
+    assert vs.fit(flows(model, 3, 4, 8, 1.0, 0.05, 40))["r_squared"] < fit["r_squared"]
+
+
 def test_low_rank_gauge_and_unidentifiable_family():
     rng = np.random.default_rng(3)
     Q, K = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
