@@ -1,4 +1,5 @@
 // `varsphere bvp`: the optimal path between two configurations for a Lagrangian (README.md, "Command line").
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <varsphere/core/trajectory_io.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/flow_integrator.hpp>
+#include <varsphere/solvers/continuation.hpp>
 #include <varsphere/solvers/path_sensitivity.hpp>
 #include <varsphere/core/configuration.hpp>
 
@@ -27,13 +29,14 @@ struct BvpCommandFlags {
   BvpFlags bvp;
   std::string out, json;
   std::string sensitivity, sensitivity_out;  // --sensitivity beta|T, its output file
+  std::vector<double> continuation;          // β values solved before --beta
+  std::string predictor = "sensitivity";
 };
 
-// dX*/dθ of the optimal path for θ = β (the attention model at β) or θ = T (docs/math.md §3.9).
-std::vector<Eigen::MatrixXd> sensitivity_of(const BvpCommandFlags& f, const AttentionModel& model,
-                                            const BvpResult& r, const BvpOptions& options) {
-  const bool in_beta = f.sensitivity == "beta";
-  const ActionFamily family = [&](double theta) {
+// The problem at θ = β (the attention model at β) or θ = T, the rest as the flags say.
+ActionFamily problem_family(const BvpCommandFlags& f, const AttentionModel& model, DiscreteRule rule,
+                            bool in_beta) {
+  return [&f, &model, rule, in_beta](double theta) {
     AttentionFlags flags = f.bvp.attention;
     AttentionModel at = model;
     double T = f.bvp.T;
@@ -45,10 +48,17 @@ std::vector<Eigen::MatrixXd> sensitivity_of(const BvpCommandFlags& f, const Atte
     }
     std::shared_ptr<const StepModel> step_model;
     with_lagrangian(f.bvp.lagrangian, flags, at,
-                    [&](const auto& L) { step_model = owned_step_model(L, options.rule); });
+                    [&](const auto& L) { step_model = owned_step_model(L, rule); });
     return ParametrizedAction{step_model, T};
   };
-  return path_sensitivity(family, in_beta ? f.bvp.attention.beta : f.bvp.T, r.path,
+}
+
+// dX*/dθ of the optimal path for θ = β or θ = T (docs/math.md §3.9).
+std::vector<Eigen::MatrixXd> sensitivity_of(const BvpCommandFlags& f, const AttentionModel& model,
+                                            const BvpResult& r, const BvpOptions& options) {
+  const bool in_beta = f.sensitivity == "beta";
+  return path_sensitivity(problem_family(f, model, options.rule, in_beta),
+                          in_beta ? f.bvp.attention.beta : f.bvp.T, r.path,
                           SensitivityOptions{1e-4, options.threads});
 }
 
@@ -59,6 +69,12 @@ void run_bvp(const BvpCommandFlags& f) {
   f.bvp.attention.declare_inputs(plan);
   if (!f.sensitivity_out.empty() && f.sensitivity.empty()) {
     throw InvalidInput("--sensitivity-out needs --sensitivity beta or T");
+  }
+  for (double b : f.continuation) {
+    if (!(b >= 0) || !std::isfinite(b)) throw InvalidInput("--continuation: beta values must be finite and >= 0");
+  }
+  if (!f.continuation.empty() && f.bvp.lagrangian == "kinetic") {
+    throw InvalidInput("--continuation: the kinetic Lagrangian does not depend on beta");
   }
   if (!f.sensitivity.empty() && f.bvp.K < 2) {
     throw InvalidInput("--sensitivity needs K >= 2 (interior nodes)");
@@ -80,9 +96,28 @@ void run_bvp(const BvpCommandFlags& f) {
     SolveProgress progress("bvp", f.bvp.max_iterations,
                            !quiet() && ProgressReporter::stderr_is_terminal());
     options.on_iteration = [&](const BvpIteration& it) { return progress(it); };
-    const BvpResult r = solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options);
+    // With --continuation: β = the listed values, then --beta, each from the previous path.
+    std::vector<BvpResult> steps;
+    if (!f.continuation.empty()) {
+      std::vector<double> values = f.continuation;
+      values.push_back(f.bvp.attention.beta);
+      steps = continuation(problem_family(f, model, options.rule, true), values, X0, X1, f.bvp.K,
+                           options, parse_continuation_predictor(f.predictor));
+    } else {
+      steps.push_back(solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options));
+    }
+    const BvpResult& r = steps.back();
     progress.finish();
     nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
+    if (!f.continuation.empty()) {
+      nlohmann::json stages = nlohmann::json::array();
+      for (std::size_t j = 0; j < steps.size(); ++j) {
+        stages.push_back({{"beta", j < f.continuation.size() ? f.continuation[j] : f.bvp.attention.beta},
+                          {"iterations", steps[j].iterations},
+                          {"outcome", to_string(steps[j].outcome)}});
+      }
+      summary["continuation"] = {{"predictor", f.predictor}, {"stages", stages}};
+    }
     Trajectory sensitivity;
     if (!f.sensitivity.empty() && r.converged) {
       const std::vector<Eigen::MatrixXd> dX = sensitivity_of(f, model, r, options);
@@ -129,6 +164,12 @@ void add_bvp_command(CLI::App& app) {
   cmd->add_option("--sensitivity", f->sensitivity,
                   "dX*/dθ of the optimal path by the implicit function theorem, θ = beta or T")
       ->check(CLI::IsMember({"beta", "T"}));
+  cmd->add_option("--continuation", f->continuation,
+                  "beta values solved first, in order, each from the previous optimal path; --beta last")
+      ->delimiter(',');
+  cmd->add_option("--predictor", f->predictor,
+                  "continuation start: warm-start (the previous path) or sensitivity (moved along dX*/dbeta)")
+      ->check(CLI::IsMember({"warm-start", "sensitivity"}));
   cmd->add_option("--sensitivity-out", f->sensitivity_out,
                   "the tangent vectors dX_k*/dθ (.csv or .h5, frames like a path)");
   cmd->callback([f] { run_bvp(*f); });

@@ -16,6 +16,7 @@
 #include <varsphere/solvers/discrete_action.hpp>
 #include <varsphere/solvers/el_bvp.hpp>
 #include <varsphere/solvers/path_comparison.hpp>
+#include <varsphere/solvers/continuation.hpp>
 #include <varsphere/solvers/path_sensitivity.hpp>
 #include <varsphere/solvers/second_order_certificate.hpp>
 #include <optional>
@@ -197,6 +198,7 @@ py::dict certificate_dict(const SecondOrderCertificate& c) {
 
 struct BvpSolution {
   py::object second_order = py::none();
+  py::object continuation = py::none();
   py::array times, path;
   double action = 0, del_residual_max = 0, del_residual_scale = 0, wall_seconds = 0;
   int iterations = 0;
@@ -251,12 +253,47 @@ void set_initial_path(BvpOptions& options, const py::object& init, const BvpSett
   options.initial_path = std::move(path);
 }
 
+// θ ↦ the Lagrangian's step model and T: a model from a Python callable (any parameter of A, V,
+// β, ...), the model at β = θ, or the given model with T = θ. The arguments must outlive the
+// family; it takes the GIL where it calls Python.
+enum class FamilyKind { Callable, Beta, Horizon };
+
+ActionFamily python_family(FamilyKind kind, const py::object& parameter, const AttentionModelPy* model,
+                           const py::object& lagrangian, Eigen::Index d, Eigen::Index n,
+                           DiscreteRule rule, double horizon) {
+  return [kind, &parameter, model, &lagrangian, d, n, rule, horizon](double value) {
+    std::optional<AttentionModelPy> at;
+    const AttentionModelPy* use = model;
+    if (kind == FamilyKind::Callable) {
+      py::gil_scoped_acquire gil;
+      py::object built = parameter(value);
+      use = model_of(built, d);
+      if (use == nullptr) throw InvalidInput("path_sensitivity: the callable returned None");
+      at.emplace(*use);
+      use = &*at;
+    } else if (kind == FamilyKind::Beta) {
+      at.emplace(*model);
+      at->beta = value;
+      at->field = model->field.with_beta(value);
+      use = &*at;
+    }
+    std::shared_ptr<const StepModel> step_model;
+    {
+      py::gil_scoped_acquire gil;  // with_lagrangian may probe a Python Lagrangian
+      with_lagrangian(lagrangian, use, d, n,
+                      [&](const auto& L) { step_model = owned_step_model(L, rule); });
+    }
+    return ParametrizedAction{step_model, kind == FamilyKind::Horizon ? value : horizon};
+  };
+}
+
 BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
                     const py::object& lagrangian, const py::object& model_object,
                     const py::object& init, const std::string& rule, const std::string& method,
                     int max_iterations, double max_seconds, double del_tolerance, int threads,
                     bool analytic_jacobians, bool null_lagrangian_split, long long max_steps,
-                    bool check, bool verbose, const py::object& second_order, int eigenvalues) {
+                    bool check, bool verbose, const py::object& second_order, int eigenvalues,
+                    const py::object& continuation, const std::string& predictor) {
   // 'auto' (when the Hessian has at most 20000 unknowns), True or False.
   const std::string certificate = py::isinstance<py::bool_>(second_order)
                                       ? (second_order.cast<bool>() ? "yes" : "no")
@@ -278,10 +315,42 @@ BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
   BvpOptions options = s.options();
   set_initial_path(options, init, s, model, X0, nullptr);
   BvpResult result;
-  with_lagrangian(lagrangian, model, A.d(), A.n(),
-                  [&](const auto& L) { result = solve(L, X0, X1, s, options); });
+  py::list stages;
+  if (!continuation.is_none()) {
+    // β = the listed values, then the model's β, each from the previous optimal path.
+    if (model == nullptr) throw InvalidInput("bvp: continuation needs model=varsphere.Attention");
+    std::vector<double> values = continuation.cast<std::vector<double>>();
+    for (double b : values) {
+      if (!(b >= 0) || !std::isfinite(b)) throw InvalidInput("bvp: continuation beta values must be finite and >= 0");
+    }
+    values.push_back(model->beta);
+    const ContinuationPredictor how = parse_continuation_predictor(predictor);
+    const py::object unused = py::none();  // the family keeps a reference: a named object
+    const ActionFamily family = python_family(FamilyKind::Beta, unused, model, lagrangian, A.d(),
+                                              A.n(), options.rule, s.T);
+    InterruptPoll poll;
+    options.on_iteration = [&](const BvpIteration&) {
+      poll();
+      return true;
+    };
+    const std::vector<BvpResult> steps = without_gil(
+        [&] { return varsphere::continuation(family, values, X0, X1, s.K, options, how); });
+    for (std::size_t j = 0; j < steps.size(); ++j) {
+      py::dict stage;
+      stage["beta"] = values[j];
+      stage["iterations"] = steps[j].iterations;
+      stage["outcome"] = to_string(steps[j].outcome);
+      stages.append(stage);
+    }
+    result = steps.back();
+  } else {
+    with_lagrangian(lagrangian, model, A.d(), A.n(),
+                    [&](const auto& L) { result = solve(L, X0, X1, s, options); });
+  }
   if (check && !result.converged) throw NotConverged("bvp: not converged: " + result.status);
-  return solution_of(result);
+  BvpSolution out = solution_of(result);
+  if (!continuation.is_none()) out.continuation = stages;
+  return out;
 }
 
 py::dict run_compare(const py::object& x0, double T, int K, const py::object& lagrangian,
@@ -369,56 +438,31 @@ py::array run_sensitivity(const py::object& frames, const py::object& times,
   const DiscreteRule discrete_rule = parse_discrete_rule(rule);
   const double horizon = path.times.back() - path.times.front();
   const Eigen::Index d = path.dimension(), n = path.tokens();
-  // θ ↦ the Lagrangian's step model and T: a model from a Python callable (any parameter of A,
-  // V, β, ...), the model at β = θ, or the given model with T = θ.
-  enum class Kind { Callable, Beta, Horizon } kind;
+  FamilyKind kind;
   double theta = 0;
   const AttentionModelPy* model = nullptr;
   if (PyCallable_Check(parameter.ptr())) {
     if (theta_object.is_none()) throw InvalidInput("path_sensitivity: a callable parameter needs theta");
-    kind = Kind::Callable;
+    kind = FamilyKind::Callable;
     theta = theta_object.cast<double>();
   } else if (py::isinstance<py::str>(parameter) && parameter.cast<std::string>() == "beta") {
-    kind = Kind::Beta;
+    kind = FamilyKind::Beta;
     model = model_of(model_object, d);
     if (model == nullptr) throw InvalidInput("path_sensitivity: parameter 'beta' needs model");
     theta = model->beta;
   } else if (py::isinstance<py::str>(parameter) && parameter.cast<std::string>() == "T") {
-    kind = Kind::Horizon;
+    kind = FamilyKind::Horizon;
     model = model_of(model_object, d);
     theta = horizon;
   } else {
     throw InvalidInput("path_sensitivity: parameter must be 'beta', 'T' or a callable theta -> "
                        "varsphere.Attention");
   }
-  if (!theta_object.is_none() && kind != Kind::Callable &&
+  if (!theta_object.is_none() && kind != FamilyKind::Callable &&
       std::abs(theta_object.cast<double>() - theta) > 1e-12 * std::max(1.0, std::abs(theta))) {
     throw InvalidInput("path_sensitivity: theta must be the model's beta or the path's T (or None)");
   }
-  const ActionFamily family = [&](double value) {
-    std::optional<AttentionModelPy> at;
-    const AttentionModelPy* use = model;
-    if (kind == Kind::Callable) {
-      py::gil_scoped_acquire gil;
-      py::object built = parameter(value);
-      use = model_of(built, d);
-      if (use == nullptr) throw InvalidInput("path_sensitivity: the callable returned None");
-      at.emplace(*use);
-      use = &*at;
-    } else if (kind == Kind::Beta) {
-      at.emplace(*model);
-      at->beta = value;
-      at->field = model->field.with_beta(value);
-      use = &*at;
-    }
-    std::shared_ptr<const StepModel> step_model;
-    {
-      py::gil_scoped_acquire gil;  // with_lagrangian may probe a Python Lagrangian
-      with_lagrangian(lagrangian, use, d, n,
-                      [&](const auto& L) { step_model = owned_step_model(L, discrete_rule); });
-    }
-    return ParametrizedAction{step_model, kind == Kind::Horizon ? value : horizon};
-  };
+  const ActionFamily family = python_family(kind, parameter, model, lagrangian, d, n, discrete_rule, horizon);
   const auto dX = without_gil([&] {
     return path_sensitivity(family, theta, path, SensitivityOptions{1e-4, resolve_thread_count(threads)});
   });
@@ -475,6 +519,8 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
       .def_readonly("status", &BvpSolution::status, "what happened, in one line")
       .def_readonly("method", &BvpSolution::method)
       .def_readonly("wall_seconds", &BvpSolution::wall_seconds)
+      .def_readonly("continuation", &BvpSolution::continuation,
+                    "with continuation=: one dict per stage (beta, iterations, outcome), else None")
       .def_readonly("second_order", &BvpSolution::second_order,
                     "the second-order certificate (a dict as varsphere.second_order returns), or "
                     "None when not certified or second_order=False")
@@ -492,6 +538,7 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
         py::arg("analytic_jacobians") = true, py::arg("null_lagrangian_split") = true,
         py::arg("max_steps") = 1'000'000, py::arg("check") = false, py::arg("verbose") = false,
         py::arg("second_order") = "auto", py::arg("eigenvalues") = 4,
+        py::arg("continuation") = py::none(), py::arg("predictor") = "sensitivity",
         R"(Solve the discrete Euler–Lagrange BVP between X0 and X1 (n, d) on K steps over [0, T]
 (as `varsphere bvp`; docs/math.md §3.3).
 
@@ -511,6 +558,9 @@ Args:
     second_order, eigenvalues: after a certified solve, the second-order certificate (Morse
         index, the `eigenvalues` smallest Hessian eigenvalues; docs/math.md §3.8) in
         BvpSolution.second_order: 'auto' (when (K-1) n (d-1) <= 20000), True or False.
+    continuation, predictor: a list of beta values solved first, in order, each from the previous
+        optimal path, the model's beta last (docs/math.md §3.6, §3.9); predictor 'sensitivity'
+        (moved along dX*/dbeta) or 'warm-start'. BvpSolution.continuation lists the stages.
 
 Returns a BvpSolution (path (K+1, n, d), action, DEL residual, outcome, iterations).
 The GIL is released; Ctrl-C stops the solve after the current iteration (KeyboardInterrupt).)");

@@ -41,15 +41,17 @@ std::vector<Eigen::MatrixXd> path_sensitivity(const ActionFamily& family, double
                                               const Trajectory& path,
                                               const SensitivityOptions& options = {});
 
-/// The step model of the Lagrangian `lagrangian`, owning it (for an ActionFamily).
+/// The step model of the Lagrangian `lagrangian`, owning it (for an ActionFamily); closed_forms as
+/// in LagrangianStepModel.
 template <Lagrangian L>
-std::shared_ptr<const StepModel> owned_step_model(L lagrangian, DiscreteRule rule) {
+std::shared_ptr<const StepModel> owned_step_model(L lagrangian, DiscreteRule rule,
+                                                  bool closed_forms = true) {
   struct Owned {
     L lagrangian;
     LagrangianStepModel<L> model;
-    Owned(L l, DiscreteRule r) : lagrangian(std::move(l)), model(lagrangian, r) {}
+    Owned(L l, DiscreteRule r, bool c) : lagrangian(std::move(l)), model(lagrangian, r, c) {}
   };
-  auto owner = std::make_shared<const Owned>(std::move(lagrangian), rule);
+  auto owner = std::make_shared<const Owned>(std::move(lagrangian), rule, closed_forms);
   return std::shared_ptr<const StepModel>(owner, &owner->model);
 }
 

@@ -154,6 +154,7 @@ class BvpSolution:
     method: str
     wall_seconds: float
     second_order: Optional[dict[str, Any]]
+    continuation: Optional[list[dict[str, Any]]]
 
 def bvp(
     X0: ArrayLike,
@@ -177,6 +178,8 @@ def bvp(
     verbose: bool = False,
     second_order: Union[bool, Literal["auto"]] = "auto",
     eigenvalues: int = 4,
+    continuation: Optional[Sequence[float]] = None,
+    predictor: Literal["sensitivity", "warm-start"] = "sensitivity",
 ) -> BvpSolution: ...
 def compare(
     X0: ArrayLike,

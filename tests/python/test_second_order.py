@@ -102,6 +102,31 @@ def test_sensitivity_equals_differences_of_resolved_paths():
     assert np.abs(d_beta[0]).max() == 0 and np.abs(d_beta[-1]).max() == 0
 
 
+def test_continuation_in_beta_with_the_sensitivity_predictor(tmp_path, cli):
+    X0 = vs.random_point(3, 4, seed=17)
+    model = vs.Attention(3, beta=2.0)
+    X1 = vs.flow(vs.Attention(3, beta=1.0), X0, 2.0, dt=0.01).final
+    betas = [1.0, 1.2, 1.4, 1.6, 1.8]
+    runs = {p: vs.bvp(X0, X1, 2.0, 16, lagrangian="de-giorgi", model=model, continuation=betas,
+                      predictor=p, second_order=False) for p in ("warm-start", "sensitivity")}
+    direct = vs.bvp(X0, X1, 2.0, 16, lagrangian="de-giorgi", model=model, second_order=False)
+    for run in runs.values():
+        assert [s["beta"] for s in run.continuation] == betas + [2.0]
+        assert all(s["outcome"] == "certified" for s in run.continuation)
+        assert np.abs(run.path - direct.path).max() <= 1e-6
+    iterations = {p: sum(s["iterations"] for s in r.continuation[1:]) for p, r in runs.items()}
+    assert iterations["sensitivity"] < iterations["warm-start"], iterations
+    # The CLI's --continuation runs the same stages.
+    vs.save_points(tmp_path / "x0.csv", X0)
+    vs.save_points(tmp_path / "x1.csv", X1)
+    cli("bvp", "--x0", tmp_path / "x0.csv", "--x1", tmp_path / "x1.csv", "--T", 2, "--K", 16,
+        "--lagrangian", "de-giorgi", "--beta", 2, "--continuation", "1,1.2,1.4,1.6,1.8",
+        "--second-order", "no", "--json", tmp_path / "b.json")
+    stages = read_json(tmp_path / "b.json")["continuation"]["stages"]
+    assert [s["beta"] for s in stages] == betas + [2.0]
+    assert [s["iterations"] for s in stages] == [s["iterations"] for s in runs["sensitivity"].continuation]
+
+
 def test_bad_arguments_raise():
     X = vs.random_point(3, 2, seed=15)
     path, times = great_circle(X, unit_directions(X, 16), 1.0, 1.0, 6)
@@ -115,3 +140,8 @@ def test_bad_arguments_raise():
         vs.second_order(path, times, eigenvalues=0)
     with pytest.raises(ValueError, match="interior"):
         vs.second_order(path[:2], times[:2])
+    with pytest.raises(ValueError, match="predictor"):
+        vs.bvp(X, path[-1], 1.0, 6, lagrangian="de-giorgi", model=vs.Attention(3), continuation=[0.5],
+               predictor="linear")
+    with pytest.raises(ValueError, match="needs model"):
+        vs.bvp(X, path[-1], 1.0, 6, continuation=[0.5])
