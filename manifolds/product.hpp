@@ -186,6 +186,38 @@ inline Eigen::MatrixXd tangent_basis(const Eigen::MatrixXd& X) {
   return B;
 }
 
+/// The same bases side by side, d × n(d−1) (columns i(d−1)..i(d−1)+d−2 span T_{x_i}): the compact
+/// form for the coordinate maps below, which never multiply by the zero blocks.
+inline Eigen::MatrixXd tangent_bases(const Eigen::MatrixXd& X) {
+  const Eigen::Index d = X.rows(), n = X.cols();
+  Eigen::MatrixXd B(d, n * (d - 1));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    B.middleCols(i * (d - 1), d - 1) = sphere::tangent_basis(Eigen::VectorXd(X.col(i)));
+  }
+  return B;
+}
+
+/// Coordinates (n(d−1), token i at i(d−1)) of a tangent field V (d×n) in the bases B of
+/// tangent_bases(X), written into `out` (a vector or a segment).
+template <class Out>
+void to_tangent_coordinates(const Eigen::MatrixXd& B, const Eigen::MatrixXd& V, Out&& out) {
+  const Eigen::Index d = V.rows();
+  for (Eigen::Index i = 0; i < V.cols(); ++i) {
+    out.segment(i * (d - 1), d - 1).noalias() = B.middleCols(i * (d - 1), d - 1).transpose() * V.col(i);
+  }
+}
+
+/// The tangent field (d×n) with coordinates c in the bases B of tangent_bases(X).
+inline Eigen::MatrixXd from_tangent_coordinates(const Eigen::MatrixXd& B,
+                                                const Eigen::Ref<const Eigen::VectorXd>& c) {
+  const Eigen::Index d = B.rows(), n = B.cols() / (d - 1);
+  Eigen::MatrixXd V(d, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    V.col(i).noalias() = B.middleCols(i * (d - 1), d - 1) * c.segment(i * (d - 1), d - 1);
+  }
+  return V;
+}
+
 /// Uniform random configuration: n independent uniform points on S^{d-1}.
 inline Eigen::MatrixXd random_point(Rng& rng, Eigen::Index d, Eigen::Index n) {
   Eigen::MatrixXd X(d, n);

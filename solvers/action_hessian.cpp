@@ -17,24 +17,6 @@ int interior_count(const Trajectory& path) {
   return static_cast<int>(path.size()) - 2;
 }
 
-// The tangent bases of every token of a node, side by side (d × n(d−1)).
-Eigen::MatrixXd node_basis(const Eigen::MatrixXd& X) {
-  const Eigen::Index d = X.rows(), n = X.cols();
-  Eigen::MatrixXd B(d, n * (d - 1));
-  for (Eigen::Index i = 0; i < n; ++i) B.middleCols(i * (d - 1), d - 1) = sphere::tangent_basis(X.col(i));
-  return B;
-}
-
-// Coordinates of a tangent field G (d×n, tangent at the node whose bases are B) into out.
-template <class Out>
-void to_coordinates(const Eigen::MatrixXd& B, const Eigen::MatrixXd& G, Out&& out) {
-  const Eigen::Index d = G.rows();
-  for (Eigen::Index i = 0; i < G.cols(); ++i) {
-    out.segment(i * (d - 1), d - 1).noalias() =
-        B.middleCols(i * (d - 1), d - 1).transpose() * G.col(i);
-  }
-}
-
 // The Hessian of one step's L_d with respect to its interior sides (rows/columns: side a's
 // coordinates first when a is interior, then side b's), by central differences of the Riemannian
 // gradient along geodesics.
@@ -42,7 +24,7 @@ bool step_hessian(const StepModel& model, double t_a, double h, const Eigen::Mat
                   const Eigen::MatrixXd& Xb, bool a_inner, bool b_inner, double eps,
                   Eigen::MatrixXd& H) {
   const Eigen::Index d = Xa.rows(), n = Xa.cols(), N = n * (d - 1);
-  const Eigen::MatrixXd Ba = node_basis(Xa), Bb = node_basis(Xb);
+  const Eigen::MatrixXd Ba = product::tangent_bases(Xa), Bb = product::tangent_bases(Xb);
   const int sides = int(a_inner) + int(b_inner);
   H.setZero(sides * N, sides * N);
   Eigen::MatrixXd Ya = Xa, Yb = Xb, ga, gb, ga_plus, gb_plus;
@@ -75,13 +57,13 @@ bool step_hessian(const StepModel& model, double t_a, double h, const Eigen::Mat
         if (a_inner) {
           Eigen::MatrixXd D = (ga_plus - ga) / (2 * eps);
           product::tangent_project_in_place(Xa, D);
-          to_coordinates(Ba, D, H.col(column).segment(row, N));
+          product::to_tangent_coordinates(Ba, D, H.col(column).segment(row, N));
           row += N;
         }
         if (b_inner) {
           Eigen::MatrixXd D = (gb_plus - gb) / (2 * eps);
           product::tangent_project_in_place(Xb, D);
-          to_coordinates(Bb, D, H.col(column).segment(row, N));
+          product::to_tangent_coordinates(Bb, D, H.col(column).segment(row, N));
         }
       }
     }
@@ -104,7 +86,7 @@ Eigen::VectorXd action_gradient(const StepModel& model, const Trajectory& path, 
   for (int k = 1; k < K; ++k) {
     Eigen::MatrixXd G = incoming[k - 1] + outgoing[k];
     product::tangent_project_in_place(path.frames[k], G);
-    to_coordinates(node_basis(path.frames[k]), G, g.segment((k - 1) * N, N));
+    product::to_tangent_coordinates(product::tangent_bases(path.frames[k]), G, g.segment((k - 1) * N, N));
   }
   return g;
 }

@@ -197,17 +197,23 @@ void AttentionFamily::head_jacobians(const Eigen::Ref<const Eigen::VectorXd>& u,
   }
 }
 
-std::vector<AttentionHead> AttentionFamily::heads_at(const Eigen::VectorXd& theta, double t) const {
+Eigen::VectorXd AttentionFamily::numbers_at(const Eigen::VectorXd& theta, double t) const {
   const Eigen::VectorXd w = block_weights(t);
-  const Eigen::Index P = head_size(), Bs = block_size();
+  const Eigen::Index Bs = block_size();
+  Eigen::VectorXd u = Eigen::VectorXd::Zero(Bs);
+  for (int b = 0; b < w.size(); ++b)
+    if (w(b) != 0) u += w(b) * theta.segment(b * Bs, Bs);
+  return u;
+}
+
+std::vector<AttentionHead> AttentionFamily::heads_of(const Eigen::VectorXd& u) const {
   std::vector<AttentionHead> out;
-  for (int h = 0; h < heads; ++h) {
-    Eigen::VectorXd u = Eigen::VectorXd::Zero(P);
-    for (int b = 0; b < w.size(); ++b)
-      if (w(b) != 0) u += w(b) * theta.segment(b * Bs + h * P, P);
-    out.push_back(head_of(u));
-  }
+  for (int h = 0; h < heads; ++h) out.push_back(head_of(u.segment(h * head_size(), head_size())));
   return out;
+}
+
+std::vector<AttentionHead> AttentionFamily::heads_at(const Eigen::VectorXd& theta, double t) const {
+  return heads_of(numbers_at(theta, t));
 }
 
 AttentionOptions AttentionFamily::field_options() const {
@@ -216,10 +222,6 @@ AttentionOptions AttentionFamily::field_options() const {
   options.beta = 1.0;
   options.bias = bias;
   return options;
-}
-
-AttentionField AttentionFamily::field_at(const Eigen::VectorXd& theta, double t) const {
-  return AttentionField(d, heads_at(theta, t), field_options());
 }
 
 Eigen::VectorXd AttentionFamily::identity_parameters(double a, double jitter,

@@ -63,12 +63,14 @@ struct AttentionFamily {
 
   /// Weights of the blocks at time t (piecewise: one 1 at the active block; smooth: P_m(τ)).
   Eigen::VectorXd block_weights(double t) const;
-  /// The heads (A_h, V_h) at time t.
+  /// The numbers in force at time t, u = Σ_b w_b(t) θ_b (one block, block_size()).
+  Eigen::VectorXd numbers_at(const Eigen::VectorXd& theta, double t) const;
+  /// The heads (A_h, V_h) of one block of numbers u.
+  std::vector<AttentionHead> heads_of(const Eigen::VectorXd& u) const;
+  /// The heads (A_h, V_h) at time t: heads_of(numbers_at(θ, t)).
   std::vector<AttentionHead> heads_at(const Eigen::VectorXd& theta, double t) const;
   /// The options of the family's fields: β = 1, its normalization and bias.
   AttentionOptions field_options() const;
-  /// The field at time t (β = 1, the family's normalization and bias).
-  AttentionField field_at(const Eigen::VectorXd& theta, double t) const;
   /// d vec(A_h)/dθ_h and d vec(V_h)/dθ_h for the numbers θ_h of one head in one block, d²×head_size
   /// (the head's A and V are linear in them except for low rank).
   void head_jacobians(const Eigen::Ref<const Eigen::VectorXd>& head_theta, Eigen::MatrixXd& dA,

@@ -20,32 +20,26 @@ namespace {
 constexpr Eigen::Index kDenseParameterLimit = 4000;
 
 // F_θ(t, X) and ∂vec F/∂u (nd × block_size), u = Σ_b w_b θ_b the numbers in force at t; the
-// derivative with respect to block b is w_b times it.
+// derivative with respect to block b is w_b times it. The field at t is kept for ∂F/∂X.
 struct FieldAtTime {
+  AttentionField field;
   Eigen::MatrixXd F, J;
   Eigen::VectorXd w;
 };
 
 FieldAtTime field_at_time(const AttentionFamily& fam, const Eigen::VectorXd& theta, double t,
                           const Eigen::MatrixXd& X, bool jacobian) {
-  FieldAtTime out;
-  out.w = fam.block_weights(t);
-  const Eigen::Index Bs = fam.block_size(), P = fam.head_size(), d = fam.d;
-  Eigen::VectorXd u = Eigen::VectorXd::Zero(Bs);
-  for (int b = 0; b < out.w.size(); ++b)
-    if (out.w(b) != 0) u += out.w(b) * theta.segment(b * Bs, Bs);
-  std::vector<AttentionHead> heads;
-  for (int h = 0; h < fam.heads; ++h) heads.push_back(fam.head_of(u.segment(h * P, P)));
-  const AttentionField field(d, heads, fam.field_options());
+  const Eigen::VectorXd u = fam.numbers_at(theta, t);
+  FieldAtTime out{AttentionField(fam.d, fam.heads_of(u), fam.field_options()), {}, {}, fam.block_weights(t)};
   if (!jacobian) {
-    field(t, X, out.F);
+    out.field(t, X, out.F);
     return out;
   }
-  const AttentionParameterJacobian pj = attention_parameter_jacobian(field, t, X);
+  const AttentionParameterJacobian pj = attention_parameter_jacobian(out.field, t, X);
   out.F = pj.velocity;
-  out.J.resize(X.size(), Bs);
+  const Eigen::Index P = fam.head_size(), dd = fam.d * fam.d, s = fam.score_size();
+  out.J.resize(X.size(), fam.block_size());
   Eigen::MatrixXd dA, dV;
-  const Eigen::Index dd = d * d, s = fam.score_size();
   for (int h = 0; h < fam.heads; ++h) {
     if (fam.score == ScoreFamily::Full && fam.value == ValueFamily::Full) {
       // Both maps are identities: no product (the common case at research sizes).
@@ -155,8 +149,7 @@ SensitiveFlow rk4_flow(const AttentionFamily& fam, const Eigen::VectorXd& theta,
     const FieldAtTime f = field_at_time(fam, theta, t, Y, sensitivities);
     k = f.F;
     if (!sensitivities) return;
-    const AttentionField field = fam.field_at(theta, t);
-    dk.noalias() = field.velocity_jacobian(t, Y) * SY;
+    dk.noalias() = f.field.velocity_jacobian(t, Y) * SY;
     for (int b = 0; b < f.w.size(); ++b)
       if (f.w(b) != 0) dk.middleCols(b * Bs, Bs) += f.w(b) * f.J;
   };
@@ -269,6 +262,16 @@ void add_trajectory_matching(FitProblem& fp, const AttentionFamily& fam,
   }
 }
 
+// The residuals of `loss` on all of each path.
+void add_loss(FitProblem& fp, const AttentionFamily& fam, const std::vector<Trajectory>& paths,
+              FitLoss loss, double max_step) {
+  if (loss == FitLoss::PathOptimality) {
+    add_path_optimality(fp, fam, paths);
+  } else {
+    add_trajectory_matching(fp, fam, paths, 1.0, max_step);
+  }
+}
+
 ceres::Solver::Summary solve(FitProblem& fp, const FitOptions& options, Eigen::Index P) {
   ceres::Solver::Options o;
   o.minimizer_type = ceres::TRUST_REGION;
@@ -323,6 +326,94 @@ SolveOutcome fit_from(const std::vector<Trajectory>& paths, const AttentionFamil
     }
   }
   return out;
+}
+
+// The Jacobian's singular values, flat directions and standard errors at fit.theta (fp holds the
+// fitted loss there). JᵀJ is decomposed in groups of parameters it does not couple: all of θ up to
+// 4000 numbers; above, one group per time block of a piecewise family (a residual sees one block).
+void flat_directions_and_errors(FitProblem& fp, const AttentionFamily& family,
+                                const FitOptions& options, AttentionFit& fit) {
+  const Eigen::Index P = family.parameter_count();
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> groups;
+  if (P <= kDenseParameterLimit) {
+    groups.push_back({0, P});
+  } else if (family.time == TimeDependence::Piecewise && family.block_size() <= kDenseParameterLimit) {
+    for (int b = 0; b < family.time_blocks(); ++b) groups.push_back({b * family.block_size(), family.block_size()});
+  }
+  if (groups.empty()) return;
+  ceres::CRSMatrix crs;
+  double cost = 0;
+  fp.problem->Evaluate(ceres::Problem::EvaluateOptions(), &cost, nullptr, nullptr, &crs);
+  std::vector<std::vector<int>> rows_of(groups.size());
+  for (int r = 0; r < crs.num_rows; ++r) {
+    if (crs.rows[r] == crs.rows[r + 1]) continue;
+    const int first = crs.cols[crs.rows[r]];
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (first >= groups[g].first && first < groups[g].first + groups[g].second) rows_of[g].push_back(r);
+  }
+  std::vector<Eigen::VectorXd> lambdas;
+  std::vector<Eigen::MatrixXd> vectors;
+  double largest = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto [offset, size] = groups[g];
+    // JᵀJ of the group by dense row panels.
+    Eigen::MatrixXd JtJ = Eigen::MatrixXd::Zero(size, size), panel;
+    constexpr std::size_t kPanel = 512;
+    for (std::size_t r0 = 0; r0 < rows_of[g].size(); r0 += kPanel) {
+      const std::size_t count = std::min(kPanel, rows_of[g].size() - r0);
+      panel.setZero(static_cast<Eigen::Index>(count), size);
+      for (std::size_t r = 0; r < count; ++r) {
+        const int row = rows_of[g][r0 + r];
+        for (int a = crs.rows[row]; a < crs.rows[row + 1]; ++a) panel(r, crs.cols[a] - offset) = crs.values[a];
+      }
+      JtJ.selfadjointView<Eigen::Lower>().rankUpdate(panel.transpose());
+    }
+    JtJ = JtJ.selfadjointView<Eigen::Lower>();
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(JtJ);
+    lambdas.push_back(eig.eigenvalues().cwiseMax(0.0));
+    vectors.push_back(eig.eigenvectors());
+    largest = std::max(largest, lambdas.back().maxCoeff());
+  }
+  // Singular values below null_tolerance × the largest are flat directions.
+  const double cutoff = options.null_tolerance * std::sqrt(largest);
+  std::vector<double> sv;
+  std::vector<Eigen::VectorXd> flat_vectors;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (Eigen::Index k = 0; k < lambdas[g].size(); ++k) {
+      sv.push_back(std::sqrt(lambdas[g](k)));
+      if (std::sqrt(lambdas[g](k)) <= cutoff) {
+        Eigen::VectorXd v = Eigen::VectorXd::Zero(P);
+        v.segment(groups[g].first, groups[g].second) = vectors[g].col(k);
+        flat_vectors.push_back(v);
+      }
+    }
+  }
+  std::sort(sv.begin(), sv.end(), std::greater<>());
+  fit.singular_values = Eigen::Map<const Eigen::VectorXd>(sv.data(), static_cast<Eigen::Index>(sv.size()));
+  fit.null_space.resize(P, static_cast<Eigen::Index>(flat_vectors.size()));
+  for (std::size_t k = 0; k < flat_vectors.size(); ++k) fit.null_space.col(static_cast<Eigen::Index>(k)) = flat_vectors[k];
+  const Eigen::Index flat = fit.null_space.cols();
+  // Standard errors: σ²·diag((JᵀJ)⁺), the pseudo-inverse without the flat directions — what
+  // ceres::Covariance's DENSE_SVD computes; called from here it aborts inside Eigen's BDCSVD
+  // (Debian's libceres and this -march=native build instantiate Eigen differently), so the
+  // eigen-decompositions above give it.
+  if (options.standard_errors) {
+    const double dof = double(fit.residuals) - double(P - flat);
+    const double sigma2 = dof > 0 ? 2 * fit.cost / dof : std::numeric_limits<double>::quiet_NaN();
+    fit.standard_errors.resize(P);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      Eigen::VectorXd inverse = Eigen::VectorXd::Zero(lambdas[g].size());
+      for (Eigen::Index k = 0; k < inverse.size(); ++k)
+        if (std::sqrt(lambdas[g](k)) > cutoff) inverse(k) = 1.0 / lambdas[g](k);
+      // diag(Q Λ⁺ Qᵀ)_j = Σ_k Q_jk² / λ_k, without forming the matrix.
+      fit.standard_errors.segment(groups[g].first, groups[g].second) =
+          ((vectors[g].cwiseAbs2() * inverse) * sigma2).cwiseMax(0.0).cwiseSqrt();
+    }
+    // Along flat directions the data say nothing: no error bar.
+    for (Eigen::Index k = 0; k < flat; ++k)
+      for (Eigen::Index j = 0; j < P; ++j)
+        if (std::abs(fit.null_space(j, k)) > 1e-6) fit.standard_errors(j) = std::numeric_limits<double>::quiet_NaN();
+  }
 }
 
 }  // namespace
@@ -401,11 +492,7 @@ Eigen::VectorXd fit_residuals(const std::vector<Trajectory>& paths, const Attent
   if (family.d != paths[0].dimension()) throw InvalidInput("fit residuals: the family's d differs from the paths'");
   if (theta.size() != family.parameter_count()) throw InvalidInput("fit residuals: theta has the wrong size");
   FitProblem fp(family, theta);
-  if (loss == FitLoss::PathOptimality) {
-    add_path_optimality(fp, family, paths);
-  } else {
-    add_trajectory_matching(fp, family, paths, 1.0, max_step);
-  }
+  add_loss(fp, family, paths, loss, max_step);
   double cost = 0;
   std::vector<double> r;
   ceres::CRSMatrix crs;
@@ -477,17 +564,12 @@ AttentionFit fit_attention(const std::vector<Trajectory>& paths, AttentionFamily
                            const FitOptions& options) {
   const auto start_time = std::chrono::steady_clock::now();
   validate_observed_paths(paths);
-  if (family.time != TimeDependence::Constant && !(family.t1 > family.t0)) {
-    throw InvalidInput("fit: the family's time range is empty");
-  }
   family.d = paths[0].dimension();
   family.validate();
   if (options.max_iterations < 1) throw InvalidInput("fit: max_iterations must be at least 1");
   if (options.starts < 1) throw InvalidInput("fit: starts must be at least 1");
   if (!(options.max_step > 0)) throw InvalidInput("fit: max_step must be positive");
   const Eigen::Index P = family.parameter_count();
-  Eigen::Index observations = 0;
-  for (const Trajectory& p : paths) observations += Eigen::Index(p.size() - 1) * p.frames[0].size();
   // Each velocity is tangent: (d − 1) numbers per token and step are data.
   Eigen::Index informative = 0;
   for (const Trajectory& p : paths) informative += Eigen::Index(p.size() - 1) * p.frames[0].cols() * (family.d - 1);
@@ -541,95 +623,9 @@ AttentionFit fit_attention(const std::vector<Trajectory>& paths, AttentionFamily
 
   // The final problem once more: Jacobian, null space, covariance.
   FitProblem fp(family, fit.theta);
-  if (options.loss == FitLoss::PathOptimality) {
-    add_path_optimality(fp, family, paths);
-  } else {
-    add_trajectory_matching(fp, family, paths, 1.0, options.max_step);
-  }
+  add_loss(fp, family, paths, options.loss, options.max_step);
   fit.residuals = fp.problem->NumResiduals();
-  // JᵀJ in groups of parameters it does not couple: all of θ up to 4000 numbers; above, one group
-  // per time block of a piecewise family (a residual sees one block: JᵀJ is block-diagonal).
-  std::vector<std::pair<Eigen::Index, Eigen::Index>> groups;
-  if (P <= kDenseParameterLimit) {
-    groups.push_back({0, P});
-  } else if (family.time == TimeDependence::Piecewise && family.block_size() <= kDenseParameterLimit) {
-    for (int b = 0; b < family.time_blocks(); ++b) groups.push_back({b * family.block_size(), family.block_size()});
-  }
-  if (!groups.empty()) {
-    ceres::CRSMatrix crs;
-    double cost = 0;
-    fp.problem->Evaluate(ceres::Problem::EvaluateOptions(), &cost, nullptr, nullptr, &crs);
-    std::vector<std::vector<int>> rows_of(groups.size());
-    for (int r = 0; r < crs.num_rows; ++r) {
-      if (crs.rows[r] == crs.rows[r + 1]) continue;
-      const int first = crs.cols[crs.rows[r]];
-      for (std::size_t g = 0; g < groups.size(); ++g)
-        if (first >= groups[g].first && first < groups[g].first + groups[g].second) rows_of[g].push_back(r);
-    }
-    std::vector<Eigen::VectorXd> lambdas;
-    std::vector<Eigen::MatrixXd> vectors;
-    double largest = 0;
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      const auto [offset, size] = groups[g];
-      // JᵀJ of the group by dense row panels.
-      Eigen::MatrixXd JtJ = Eigen::MatrixXd::Zero(size, size), panel;
-      constexpr std::size_t kPanel = 512;
-      for (std::size_t r0 = 0; r0 < rows_of[g].size(); r0 += kPanel) {
-        const std::size_t count = std::min(kPanel, rows_of[g].size() - r0);
-        panel.setZero(static_cast<Eigen::Index>(count), size);
-        for (std::size_t r = 0; r < count; ++r) {
-          const int row = rows_of[g][r0 + r];
-          for (int a = crs.rows[row]; a < crs.rows[row + 1]; ++a) panel(r, crs.cols[a] - offset) = crs.values[a];
-        }
-        JtJ.selfadjointView<Eigen::Lower>().rankUpdate(panel.transpose());
-      }
-      JtJ = JtJ.selfadjointView<Eigen::Lower>();
-      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(JtJ);
-      lambdas.push_back(eig.eigenvalues().cwiseMax(0.0));
-      vectors.push_back(eig.eigenvectors());
-      largest = std::max(largest, lambdas.back().maxCoeff());
-    }
-    // Singular values below null_tolerance × the largest are flat directions.
-    const double cutoff = options.null_tolerance * std::sqrt(largest);
-    std::vector<double> sv;
-    std::vector<Eigen::VectorXd> flat_vectors;
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      for (Eigen::Index k = 0; k < lambdas[g].size(); ++k) {
-        sv.push_back(std::sqrt(lambdas[g](k)));
-        if (std::sqrt(lambdas[g](k)) <= cutoff) {
-          Eigen::VectorXd v = Eigen::VectorXd::Zero(P);
-          v.segment(groups[g].first, groups[g].second) = vectors[g].col(k);
-          flat_vectors.push_back(v);
-        }
-      }
-    }
-    std::sort(sv.begin(), sv.end(), std::greater<>());
-    fit.singular_values = Eigen::Map<const Eigen::VectorXd>(sv.data(), static_cast<Eigen::Index>(sv.size()));
-    fit.null_space.resize(P, static_cast<Eigen::Index>(flat_vectors.size()));
-    for (std::size_t k = 0; k < flat_vectors.size(); ++k) fit.null_space.col(static_cast<Eigen::Index>(k)) = flat_vectors[k];
-    const Eigen::Index flat = fit.null_space.cols(), covered = static_cast<Eigen::Index>(sv.size());
-    // Standard errors: σ²·diag((JᵀJ)⁺), the pseudo-inverse without the flat directions — what
-    // ceres::Covariance's DENSE_SVD computes; called from here it aborts inside Eigen's BDCSVD
-    // (Debian's libceres and this -march=native build instantiate Eigen differently), so the
-    // eigen-decompositions above give it.
-    if (options.standard_errors && covered == P) {
-      const double dof = double(fit.residuals) - double(P - flat);
-      const double sigma2 = dof > 0 ? 2 * fit.cost / dof : std::numeric_limits<double>::quiet_NaN();
-      fit.standard_errors.resize(P);
-      for (std::size_t g = 0; g < groups.size(); ++g) {
-        Eigen::VectorXd inverse = Eigen::VectorXd::Zero(lambdas[g].size());
-        for (Eigen::Index k = 0; k < inverse.size(); ++k)
-          if (std::sqrt(lambdas[g](k)) > cutoff) inverse(k) = 1.0 / lambdas[g](k);
-        const Eigen::MatrixXd& Q = vectors[g];
-        fit.standard_errors.segment(groups[g].first, groups[g].second) =
-            ((Q * inverse.asDiagonal() * Q.transpose()).diagonal() * sigma2).cwiseMax(0.0).cwiseSqrt();
-      }
-      // Along flat directions the data say nothing: no error bar.
-      for (Eigen::Index k = 0; k < flat; ++k)
-        for (Eigen::Index j = 0; j < P; ++j)
-          if (std::abs(fit.null_space(j, k)) > 1e-6) fit.standard_errors(j) = std::numeric_limits<double>::quiet_NaN();
-    }
-  }
+  flat_directions_and_errors(fp, family, options, fit);
   const VelocityFit v = velocity_fit(paths, family, fit.theta);
   fit.path_cost = v.cost;
   fit.r_squared = v.r_squared;

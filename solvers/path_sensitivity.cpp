@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 #include <varsphere/core/error.hpp>
-#include <varsphere/manifolds/sphere.hpp>
+#include <varsphere/manifolds/product.hpp>
 #include <varsphere/solvers/action_hessian.hpp>
 
 namespace varsphere {
@@ -43,10 +43,8 @@ std::vector<Eigen::MatrixXd> path_sensitivity(const ActionFamily& family, double
   const Eigen::Index d = path.frames[0].rows(), n = path.frames[0].cols(), N = n * (d - 1);
   std::vector<Eigen::MatrixXd> out(path.size(), Eigen::MatrixXd::Zero(d, n));
   for (std::size_t k = 1; k + 1 < path.size(); ++k) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      out[k].col(i) = sphere::tangent_basis(path.frames[k].col(i)) *
-                      dx.segment((k - 1) * N + i * (d - 1), d - 1);
-    }
+    out[k] = product::from_tangent_coordinates(product::tangent_bases(path.frames[k]),
+                                               dx.segment((k - 1) * N, N));
   }
   return out;
 }

@@ -178,6 +178,19 @@ TEST_CASE("tangent basis is orthonormal and spans the tangent space") {
   }
 }
 
+TEST_CASE("tangent coordinates on the product: the compact bases agree with the dense one, round trip") {
+  Rng rng(26);
+  const Eigen::MatrixXd X = product::random_point(rng, 4, 5);
+  const Eigen::MatrixXd V = product::random_tangent(rng, X, 1.3);
+  const Eigen::MatrixXd B = product::tangent_bases(X);
+  VectorXd c(5 * 3);
+  product::to_tangent_coordinates(B, V, c);
+  const VectorXd dense = product::tangent_basis(X).transpose() * Eigen::Map<const VectorXd>(V.data(), V.size());
+  CHECK((c - dense).cwiseAbs().maxCoeff() <= 1e-15);
+  CHECK((product::from_tangent_coordinates(B, c) - V).cwiseAbs().maxCoeff() <= 1e-14);
+  CHECK(c.norm() == doctest::Approx(V.norm()).epsilon(1e-14));  // orthonormal bases: an isometry
+}
+
 TEST_CASE("tangent bundle points validate tangency; geodesic flow solves x'' = -|x'|^2 x") {
   Rng rng(25);
   const Eigen::MatrixXd X = product::random_point(rng, 3, 4);
