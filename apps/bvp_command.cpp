@@ -97,24 +97,25 @@ void run_bvp(const BvpCommandFlags& f) {
                            !quiet() && ProgressReporter::stderr_is_terminal());
     options.on_iteration = [&](const BvpIteration& it) { return progress(it); };
     // With --continuation: β = the listed values, then --beta, each from the previous path.
-    std::vector<BvpResult> steps;
-    if (!f.continuation.empty()) {
-      std::vector<double> values = f.continuation;
-      values.push_back(f.bvp.attention.beta);
-      steps = continuation(problem_family(f, model, options.rule, true), values, X0, X1, f.bvp.K,
+    std::vector<double> betas = f.continuation;
+    betas.push_back(f.bvp.attention.beta);
+    const std::vector<BvpResult> steps =
+        f.continuation.empty()
+            ? std::vector<BvpResult>{solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options)}
+            : continuation(problem_family(f, model, options.rule, true), betas, X0, X1, f.bvp.K,
                            options, parse_continuation_predictor(f.predictor));
-    } else {
-      steps.push_back(solve_bvp(L, X0, X1, f.bvp.T, f.bvp.K, options));
-    }
     const BvpResult& r = steps.back();
     progress.finish();
     nlohmann::json summary = bvp_summary("bvp", f.bvp, model, X0, r);
     if (!f.continuation.empty()) {
+      // Each stage with its certificate: a Morse index that changes along β marks a bifurcation.
       nlohmann::json stages = nlohmann::json::array();
       for (std::size_t j = 0; j < steps.size(); ++j) {
-        stages.push_back({{"beta", j < f.continuation.size() ? f.continuation[j] : f.bvp.attention.beta},
+        stages.push_back({{"beta", betas[j]},
                           {"iterations", steps[j].iterations},
-                          {"outcome", to_string(steps[j].outcome)}});
+                          {"outcome", to_string(steps[j].outcome)},
+                          {"second_order", steps[j].second_order ? second_order_json(*steps[j].second_order)
+                                                                 : nlohmann::json(nullptr)}});
       }
       summary["continuation"] = {{"predictor", f.predictor}, {"stages", stages}};
     }

@@ -105,14 +105,12 @@ void run_fit(const FitFlags& f) {
                                                                          : nlohmann::json(nullptr)}});
   }
   summary["parameters"] = parameters;
+  const std::vector<std::vector<AttentionHead>> block_heads = family.block_heads(fit.theta);
   nlohmann::json heads = nlohmann::json::array();
-  for (int b = 0; b < family.time_blocks(); ++b) {
-    nlohmann::json in_block = nlohmann::json::array();
-    for (int h = 0; h < family.heads; ++h) {
-      const AttentionHead head = family.head_of(fit.theta.segment(b * family.block_size() + h * family.head_size(), family.head_size()));
-      in_block.push_back({{"A", matrix_json(head.A)}, {"V", matrix_json(head.V)}});
-    }
-    heads.push_back(in_block);
+  for (const auto& in_block : block_heads) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (const AttentionHead& head : in_block) entries.push_back({{"A", matrix_json(head.A)}, {"V", matrix_json(head.V)}});
+    heads.push_back(entries);
   }
   summary["heads"] = heads;
   nlohmann::json per_path = nlohmann::json::array();
@@ -147,9 +145,8 @@ void run_fit(const FitFlags& f) {
     H5Array A{{static_cast<unsigned long long>(family.time_blocks()), static_cast<unsigned long long>(family.heads),
                static_cast<unsigned long long>(family.d), static_cast<unsigned long long>(family.d)}, {}};
     H5Array V = A;
-    for (int b = 0; b < family.time_blocks(); ++b) {
-      for (int h = 0; h < family.heads; ++h) {
-        const AttentionHead head = family.head_of(fit.theta.segment(b * family.block_size() + h * family.head_size(), family.head_size()));
+    for (const auto& in_block : block_heads) {
+      for (const AttentionHead& head : in_block) {
         for (Eigen::Index r = 0; r < family.d; ++r)
           for (Eigen::Index c = 0; c < family.d; ++c) {
             A.values.push_back(head.A(r, c));

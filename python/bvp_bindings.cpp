@@ -340,6 +340,8 @@ BvpSolution run_bvp(const py::object& x0, const py::object& x1, double T, int K,
       stage["beta"] = values[j];
       stage["iterations"] = steps[j].iterations;
       stage["outcome"] = to_string(steps[j].outcome);
+      stage["second_order"] =
+          steps[j].second_order ? py::object(certificate_dict(*steps[j].second_order)) : py::none();
       stages.append(stage);
     }
     result = steps.back();
@@ -520,7 +522,7 @@ in C++ (functionals/lagrangian.hpp), which is the way to ship one.)")
       .def_readonly("method", &BvpSolution::method)
       .def_readonly("wall_seconds", &BvpSolution::wall_seconds)
       .def_readonly("continuation", &BvpSolution::continuation,
-                    "with continuation=: one dict per stage (beta, iterations, outcome), else None")
+                    "with continuation=: one dict per stage (beta, iterations, outcome, second_order), else None")
       .def_readonly("second_order", &BvpSolution::second_order,
                     "the second-order certificate (a dict as varsphere.second_order returns), or "
                     "None when not certified or second_order=False")

@@ -86,9 +86,10 @@ py::dict run_fit(const py::object& trajectories, const std::string& model, int h
   out["parameter_names"] = names;
   const py::ssize_t B = family.time_blocks(), H = family.heads, d = family.d;
   py::array_t<double> A({B, H, d, d}), V({B, H, d, d});
+  const std::vector<std::vector<AttentionHead>> block_heads = family.block_heads(fit.theta);
   for (py::ssize_t b = 0; b < B; ++b) {
     for (py::ssize_t h = 0; h < H; ++h) {
-      const AttentionHead head = family.head_of(fit.theta.segment(b * family.block_size() + h * family.head_size(), family.head_size()));
+      const AttentionHead& head = block_heads[b][h];
       for (py::ssize_t r = 0; r < d; ++r)
         for (py::ssize_t c = 0; c < d; ++c) {
           A.mutable_at(b, h, r, c) = head.A(r, c);

@@ -212,6 +212,12 @@ std::vector<AttentionHead> AttentionFamily::heads_of(const Eigen::VectorXd& u) c
   return out;
 }
 
+std::vector<std::vector<AttentionHead>> AttentionFamily::block_heads(const Eigen::VectorXd& theta) const {
+  std::vector<std::vector<AttentionHead>> out;
+  for (int b = 0; b < time_blocks(); ++b) out.push_back(heads_of(theta.segment(b * block_size(), block_size())));
+  return out;
+}
+
 std::vector<AttentionHead> AttentionFamily::heads_at(const Eigen::VectorXd& theta, double t) const {
   return heads_of(numbers_at(theta, t));
 }

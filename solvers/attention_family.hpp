@@ -67,6 +67,8 @@ struct AttentionFamily {
   Eigen::VectorXd numbers_at(const Eigen::VectorXd& theta, double t) const;
   /// The heads (A_h, V_h) of one block of numbers u.
   std::vector<AttentionHead> heads_of(const Eigen::VectorXd& u) const;
+  /// The heads of every time block (piecewise) or basis function (smooth), in order.
+  std::vector<std::vector<AttentionHead>> block_heads(const Eigen::VectorXd& theta) const;
   /// The heads (A_h, V_h) at time t: heads_of(numbers_at(θ, t)).
   std::vector<AttentionHead> heads_at(const Eigen::VectorXd& theta, double t) const;
   /// The options of the family's fields: β = 1, its normalization and bias.

@@ -613,11 +613,9 @@ AttentionFit fit_attention(const std::vector<Trajectory>& paths, AttentionFamily
     AttentionFamily one_block = family;
     one_block.time = TimeDependence::Constant;
     one_block.blocks = 1;
-    const Eigen::Index Bs = family.block_size(), Ph = family.head_size();
+    const std::vector<std::vector<AttentionHead>> blocks = family.block_heads(fit.theta);
     for (int b = 0; b < family.time_blocks(); ++b) {
-      std::vector<AttentionHead> heads;
-      for (int h = 0; h < family.heads; ++h) heads.push_back(family.head_of(fit.theta.segment(b * Bs + h * Ph, Ph)));
-      fit.theta.segment(b * Bs, Bs) = one_block.parameters_of(heads);
+      fit.theta.segment(b * family.block_size(), family.block_size()) = one_block.parameters_of(blocks[b]);
     }
   }
 

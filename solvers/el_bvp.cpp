@@ -428,18 +428,19 @@ BvpResult solve_bvp(const StepModel& model, const Configuration& X_start,
                     result.status;
   } else {
     result.outcome = BvpOutcome::Certified;
-    const long dimension = long(K - 1) * long(X_start.cols()) * long(X_start.rows() - 1);
-    if (options.second_order && K >= 2 && options.second_order->max_dimension > 0 &&
-        dimension > options.second_order->max_dimension) {
-      result.status += "; second-order certificate skipped: " + std::to_string(dimension) +
-                       " unknowns > its limit " + std::to_string(options.second_order->max_dimension);
-    } else if (options.second_order && K >= 2) {
+    if (options.second_order && K >= 2) {
       SecondOrderOptions second = *options.second_order;
       second.threads = options.threads;
-      try {
-        result.second_order = second_order_certificate(model, result.path, second);
-      } catch (const Error& e) {  // e.g. a token within 1e-5 of the cut locus
-        result.status += std::string("; no second-order certificate: ") + e.what();
+      const long dimension = long(K - 1) * long(X_start.cols()) * long(X_start.rows() - 1);
+      if (second.max_dimension > 0 && dimension > second.max_dimension) {
+        result.status += "; second-order certificate skipped: " + std::to_string(dimension) +
+                         " unknowns > its limit " + std::to_string(second.max_dimension);
+      } else {
+        try {
+          result.second_order = second_order_certificate(model, result.path, second);
+        } catch (const Error& e) {  // e.g. a token within 1e-5 of the cut locus
+          result.status += std::string("; no second-order certificate: ") + e.what();
+        }
       }
     }
   }

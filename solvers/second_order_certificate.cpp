@@ -68,15 +68,14 @@ std::vector<double> largest_of_inverse(const BlockTridiagonalSystem& A, int want
     // Next block: A⁻¹ of this one, orthogonalized twice against the basis.
     Eigen::MatrixXd next = AW;
     for (int pass = 0; pass < 2; ++pass) next -= V * (V.transpose() * next);
-    const Eigen::VectorXd before = AW.colwise().norm();
-    Eigen::HouseholderQR<Eigen::MatrixXd> qr(next);
-    const Eigen::MatrixXd R = qr.matrixQR().topRows(b).triangularView<Eigen::Upper>();
-    Eigen::Index keep = 0;
-    for (Eigen::Index j = 0; j < b; ++j) keep += std::abs(R(j, j)) > 1e-10 * before.maxCoeff();
-    if (keep == 0) break;  // an invariant subspace: the Ritz values are exact
-    block = qr.householderQ() * Eigen::MatrixXd::Identity(total, b);
-    block = block.leftCols(keep).eval();
-    if (m + b + keep > total) break;
+    // What is left of it (pivoted QR: the numerically dependent columns come last and are
+    // dropped); nothing left is an invariant subspace, whose Ritz values are exact.
+    if (next.norm() <= 1e-10 * AW.norm()) break;
+    Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(next);
+    qr.setThreshold(1e-10);
+    const Eigen::Index keep = qr.rank();
+    if (keep == 0 || m + b + keep > total) break;
+    block = (qr.householderQ() * Eigen::MatrixXd::Identity(total, b)).leftCols(keep);
   }
   return ritz;
 }

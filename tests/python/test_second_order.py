@@ -110,6 +110,8 @@ def test_continuation_in_beta_with_the_sensitivity_predictor(tmp_path, cli):
     runs = {p: vs.bvp(X0, X1, 2.0, 16, lagrangian="de-giorgi", model=model, continuation=betas,
                       predictor=p, second_order=False) for p in ("warm-start", "sensitivity")}
     direct = vs.bvp(X0, X1, 2.0, 16, lagrangian="de-giorgi", model=model, second_order=False)
+    with_certificates = vs.bvp(X0, X1, 2.0, 16, lagrangian="de-giorgi", model=model, continuation=betas)
+    assert [s["second_order"]["kind"] for s in with_certificates.continuation] == ["strict-local-minimum"] * 6
     for run in runs.values():
         assert [s["beta"] for s in run.continuation] == betas + [2.0]
         assert all(s["outcome"] == "certified" for s in run.continuation)
@@ -124,6 +126,7 @@ def test_continuation_in_beta_with_the_sensitivity_predictor(tmp_path, cli):
         "--second-order", "no", "--json", tmp_path / "b.json")
     stages = read_json(tmp_path / "b.json")["continuation"]["stages"]
     assert [s["beta"] for s in stages] == betas + [2.0]
+    assert all(s["second_order"] is None for s in stages)  # --second-order no
     assert [s["iterations"] for s in stages] == [s["iterations"] for s in runs["sensitivity"].continuation]
 
 
