@@ -376,16 +376,28 @@ Eigen::MatrixXd AttentionField::velocity_jacobian(double t,
 Eigen::MatrixXd AttentionField::velocity_vjp(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                              const Eigen::Ref<const Eigen::MatrixXd>& R,
                                              Eigen::MatrixXd* velocity) const {
+  return velocity_vjp(t, X, [&R](const Eigen::MatrixXd&) { return Eigen::MatrixXd(R); }, velocity);
+}
+
+Eigen::MatrixXd AttentionField::velocity_vjp(
+    double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+    const std::function<Eigen::MatrixXd(const Eigen::MatrixXd& F)>& cotangent,
+    Eigen::MatrixXd* velocity) const {
   check_input(X);
   const Eigen::Index d = X.rows(), n = X.cols();
-  if (R.rows() != d || R.cols() != n) {
-    throw InvalidInput("attention VJP: the cotangent must be " + std::to_string(d) + "x" +
-                       std::to_string(n));
-  }
+  auto checked = [&](Eigen::MatrixXd R) {
+    if (R.rows() != d || R.cols() != n) {
+      throw InvalidInput("attention VJP: the cotangent must be " + std::to_string(d) + "x" +
+                         std::to_string(n));
+    }
+    return R;
+  };
+  Eigen::MatrixXd F;
   if (options_.normalization == AttentionNormalization::Sinkhorn) {
-    const Eigen::MatrixXd J = velocity_jacobian(t, X, velocity);
-    const Eigen::VectorXd g =
-        J.transpose() * Eigen::Map<const Eigen::VectorXd>(Eigen::MatrixXd(R).data(), n * d);
+    const Eigen::MatrixXd J = velocity_jacobian(t, X, &F);
+    const Eigen::MatrixXd R = checked(cotangent(F));
+    const Eigen::VectorXd g = J.transpose() * Eigen::Map<const Eigen::VectorXd>(R.data(), n * d);
+    if (velocity != nullptr) *velocity = F;
     return Eigen::Map<const Eigen::MatrixXd>(g.data(), d, n);
   }
   const double beta = options_.normalization == AttentionNormalization::Hardmax ? 0.0 : options_.beta;
@@ -393,36 +405,41 @@ Eigen::MatrixXd AttentionField::velocity_vjp(double t, const Eigen::Ref<const Ei
   ScoreBias storage;
   const ScoreBias& bias = bias_at(t, storage);
   bias.check_size(n);
+  // The forward pass once: weights and per-head D (the cotangent may depend on F).
+  const std::vector<AttentionHead> heads = heads_at(t);
+  std::vector<Eigen::MatrixXd> weights, head_D;
+  Eigen::MatrixXd D = Eigen::MatrixXd::Zero(d, n);
+  for (const AttentionHead& head : heads) {
+    Eigen::MatrixXd W = (head.A * X).transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
+    scores_to_weights(W, bias);
+    head_D.push_back(head.V * X * W);
+    D += head_D.back();
+    weights.push_back(std::move(W));
+  }
+  D *= options_.sign;
+  F = D;
+  product::tangent_project_in_place(X, F);
+  const Eigen::MatrixXd R = checked(cotangent(F));
   Eigen::MatrixXd Rt = R;  // R̃ = P R
   product::tangent_project_in_place(X, Rt);
-  Eigen::MatrixXd G = Eigen::MatrixXd::Zero(d, n), D = Eigen::MatrixXd::Zero(d, n);
-  for (const AttentionHead& head : heads_at(t)) {
-    const Eigen::MatrixXd AX = head.A * X, VX = head.V * X;
-    Eigen::MatrixXd W = AX.transpose() * X;  // (l, i) = ⟨x_i, A x_l⟩
-    scores_to_weights(W, bias);
-    const Eigen::MatrixXd Dh = VX * W;
+  Eigen::MatrixXd G = Eigen::MatrixXd::Zero(d, n);
+  for (std::size_t h = 0; h < heads.size(); ++h) {
+    const AttentionHead& head = heads[h];
+    const Eigen::MatrixXd& W = weights[h];
     G.noalias() += head.V.transpose() * (Rt * W.transpose());
     if (beta != 0.0) {
-      Eigen::MatrixXd S = VX.transpose() * Rt;  // (l, i) = ⟨V x_l, r̃_i⟩
-      if (c != 0.0) {
-        const Eigen::RowVectorXd q = (Dh.cwiseProduct(Rt)).colwise().sum();
-        S.rowwise() -= q;
-      }
+      Eigen::MatrixXd S = (head.V * X).transpose() * Rt;  // (l, i) = ⟨V x_l, r̃_i⟩
+      if (c != 0.0) S.rowwise() -= head_D[h].cwiseProduct(Rt).colwise().sum();
       S = W.cwiseProduct(S);
-      G.noalias() += beta * (AX * S);
+      G.noalias() += beta * ((head.A * X) * S);
       G.noalias() += beta * (head.A.transpose() * X * S.transpose());
     }
-    D += Dh;
   }
   G *= options_.sign;
-  D *= options_.sign;
   for (Eigen::Index k = 0; k < n; ++k) {
     G.col(k) -= X.col(k).dot(D.col(k)) * R.col(k) + D.col(k) * X.col(k).dot(R.col(k));
   }
-  if (velocity != nullptr) {
-    *velocity = D;
-    product::tangent_project_in_place(X, *velocity);
-  }
+  if (velocity != nullptr) *velocity = std::move(F);
   return G;
 }
 

@@ -147,6 +147,11 @@ class AttentionField {
   Eigen::MatrixXd velocity_vjp(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                const Eigen::Ref<const Eigen::MatrixXd>& R,
                                Eigen::MatrixXd* velocity = nullptr) const;
+  /// The same for a cotangent that depends on F itself, R = cotangent(F) (a residual's, as in
+  /// flow matching): the weights are computed once for both.
+  Eigen::MatrixXd velocity_vjp(double t, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                               const std::function<Eigen::MatrixXd(const Eigen::MatrixXd& F)>& cotangent,
+                               Eigen::MatrixXd* velocity = nullptr) const;
 
   /// The unprojected velocity for any scalar (double or Jet); the double overload uses the fast
   /// path.

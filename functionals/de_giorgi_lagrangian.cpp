@@ -32,11 +32,11 @@ void DeGiorgiLagrangian::residual_gradients(double t, const Eigen::MatrixXd& X,
                                             const Eigen::MatrixXd& V, Eigen::MatrixXd& gX,
                                             Eigen::MatrixXd& gV) const {
   const Eigen::Index d = X.rows(), n = X.cols();
-  Eigen::MatrixXd F;
-  field_(t, X, F);
   const Eigen::VectorXd w = metric_(X);
   gV = V * w.asDiagonal();
-  gX = field_.velocity_vjp(t, X, F * w.asDiagonal());
+  Eigen::MatrixXd F;
+  gX = field_.velocity_vjp(
+      t, X, [&](const Eigen::MatrixXd& field_value) { return Eigen::MatrixXd(field_value * w.asDiagonal()); }, &F);
   if (metric_.kind == MetricWeights::Kind::Sa) {  // the other metrics have constant weights
     const Eigen::VectorXd half =
         0.5 * (V.colwise().squaredNorm() + F.colwise().squaredNorm()).transpose();

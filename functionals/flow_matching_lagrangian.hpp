@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <concepts>
+#include <functional>
 #include <varsphere/functionals/lagrangian.hpp>
 #include <varsphere/functionals/metric_weights.hpp>
 
@@ -22,11 +23,13 @@ concept FieldWithJacobian = requires(const F& f, double t, const Eigen::MatrixXd
 };
 
 /// A vector field with a vector-Jacobian product, like AttentionField::velocity_vjp: (∂F/∂X)ᵀR as
-/// a d×n matrix, with F itself written to *velocity.
+/// a d×n matrix for a cotangent R = cotangent(F) computed from F itself, with F written to
+/// *velocity.
 template <class F>
 concept FieldWithVjp = requires(const F& f, double t, const Eigen::MatrixXd& X,
+                                const std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)>& cotangent,
                                 Eigen::MatrixXd* velocity) {
-  { f.velocity_vjp(t, X, X, velocity) } -> std::convertible_to<Eigen::MatrixXd>;
+  { f.velocity_vjp(t, X, cotangent, velocity) } -> std::convertible_to<Eigen::MatrixXd>;
 };
 
 template <class Field>
@@ -80,14 +83,13 @@ struct FlowMatchingLagrangian {
                           Eigen::MatrixXd& gX, Eigen::MatrixXd& gV) const
       requires FieldWithJacobian<Field> && FieldWithVjp<Field> {
     const Eigen::Index d = X.rows(), n = X.cols();
-    Eigen::MatrixXd F;
-    field(t, X, F);
     const Eigen::VectorXd w = metric(X);
-    const Eigen::MatrixXd diff = V - F;
-    gV = diff * w.asDiagonal();
-    gX = -field.velocity_vjp(t, X, gV);
+    Eigen::MatrixXd F;
+    gX = -field.velocity_vjp(
+        t, X, [&](const Eigen::MatrixXd& field_value) { return gV = (V - field_value) * w.asDiagonal(); },
+        &F);
     if (metric.kind == MetricWeights::Kind::Sa) {  // other metrics have constant weights
-      const Eigen::VectorXd half = 0.5 * diff.colwise().squaredNorm().transpose();
+      const Eigen::VectorXd half = 0.5 * (V - F).colwise().squaredNorm().transpose();
       const Eigen::VectorXd g = metric.gradient(X).transpose() * half;
       gX += Eigen::Map<const Eigen::MatrixXd>(g.data(), d, n);
     }
